@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# `npm test`: every suite, each in turn even when one fails, then the total as "N passed, N failed".
+set -uo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+bash tools/ensure.sh node || { echo "0 passed, 1 failed"; exit 1; }
+rm -rf .cache/test-results
+status=0
+bash tools/run-suite.sh typecheck check npx tsc --noEmit -p tsconfig.json || status=1
+for suite in infra jobs dags emulator e2e; do
+  echo "=== test:$suite"
+  npm run --silent "test:$suite" || status=1
+done
+echo "=== summary"
+npx tsx tools/summary.ts || status=1
+exit $status
