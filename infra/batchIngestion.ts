@@ -1,0 +1,253 @@
+// Batch ingestion: MSK with IAM auth and TLS, the three topics, the Kafka REST proxy on EC2, and the
+// MSK Connect S3 sink that lands the topics in the data bucket.
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { MskMode } from "./config";
+import { restProxyPolicy, s3SinkConnectorPolicy, serviceTrustPolicy } from "./iam";
+import { restProxyUserData } from "./restProxyUserData";
+import { s3SinkConnectorConfig } from "./s3SinkConfig";
+
+export const AL2023_AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64";
+
+export interface BatchIngestionArgs {
+  region: string;
+  clusterName: string;
+  connectorName: string;
+  consumerGroup: string;
+  topics: string[];
+  msk: {
+    mode: MskMode;
+    kafkaVersion: string;
+    brokerInstanceType: string;
+    brokersPerAz: number;
+    brokerVolumeGb: number;
+    topicPartitions: number;
+    topicReplicationFactor: number;
+  };
+  restProxy: {
+    instanceType: string;
+    instanceCount: number;
+    confluentVersion: string;
+    mskIamAuthVersion: string;
+  };
+  connect: { pluginUrl: string; kafkaConnectVersion: string; mcuCount: number; workerCount: number };
+  privateSubnetIds: pulumi.Input<string>[];
+  mskSecurityGroupId: pulumi.Input<string>;
+  restProxySecurityGroupId: pulumi.Input<string>;
+  connectSecurityGroupId: pulumi.Input<string>;
+  dataBucket: aws.s3.Bucket;
+  dataBucketReady: pulumi.Resource[];
+}
+
+const json = (value: unknown) => JSON.stringify(value);
+
+export class BatchIngestion extends pulumi.ComponentResource {
+  readonly clusterArn: pulumi.Output<string>;
+  readonly bootstrapServers: pulumi.Output<string>;
+  readonly restProxyInstances: aws.ec2.Instance[];
+  readonly connector: aws.mskconnect.Connector;
+
+  constructor(name: string, args: BatchIngestionArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("pinterest:pipeline:BatchIngestion", name, {}, opts);
+    const parent = { parent: this };
+
+    // ---- MSK ----
+    const brokerLogs = new aws.cloudwatch.LogGroup(
+      `${name}-msk-logs`,
+      { name: `/pinterest/${args.clusterName}/brokers`, retentionInDays: 14 },
+      parent,
+    );
+    if (args.msk.mode === "serverless") {
+      const cluster = new aws.msk.ServerlessCluster(
+        `${name}-msk`,
+        {
+          clusterName: args.clusterName,
+          vpcConfigs: [{ subnetIds: args.privateSubnetIds, securityGroupIds: [args.mskSecurityGroupId] }],
+          clientAuthentication: { sasl: { iam: { enabled: true } } },
+        },
+        parent,
+      );
+      this.clusterArn = cluster.arn;
+      this.bootstrapServers = cluster.bootstrapBrokersSaslIam;
+    } else {
+      const configuration = new aws.msk.Configuration(
+        `${name}-msk-config`,
+        {
+          name: `${args.clusterName}-config`,
+          kafkaVersions: [args.msk.kafkaVersion],
+          // Topics are declared by this program only, never created by a stray producer.
+          serverProperties: [
+            "auto.create.topics.enable=false",
+            `default.replication.factor=${args.msk.topicReplicationFactor}`,
+            `min.insync.replicas=${Math.max(1, args.msk.topicReplicationFactor - 1)}`,
+            "",
+          ].join("\n"),
+        },
+        parent,
+      );
+      const cluster = new aws.msk.Cluster(
+        `${name}-msk`,
+        {
+          clusterName: args.clusterName,
+          kafkaVersion: args.msk.kafkaVersion,
+          numberOfBrokerNodes: args.msk.brokersPerAz * args.privateSubnetIds.length,
+          brokerNodeGroupInfo: {
+            instanceType: args.msk.brokerInstanceType,
+            clientSubnets: args.privateSubnetIds,
+            securityGroups: [args.mskSecurityGroupId],
+            storageInfo: { ebsStorageInfo: { volumeSize: args.msk.brokerVolumeGb } },
+          },
+          clientAuthentication: { sasl: { iam: true }, unauthenticated: false },
+          encryptionInfo: { encryptionInTransit: { clientBroker: "TLS", inCluster: true } },
+          configurationInfo: { arn: configuration.arn, revision: configuration.latestRevision },
+          loggingInfo: { brokerLogs: { cloudwatchLogs: { enabled: true, logGroup: brokerLogs.name } } },
+        },
+        parent,
+      );
+      this.clusterArn = cluster.arn;
+      this.bootstrapServers = cluster.bootstrapBrokersSaslIam;
+    }
+
+    const topics = args.topics.map(
+      (topic, index) =>
+        new aws.msk.Topic(
+          `${name}-topic-${index}`,
+          {
+            clusterArn: this.clusterArn,
+            name: topic,
+            partitionCount: args.msk.topicPartitions,
+            replicationFactor: args.msk.mode === "serverless" ? 3 : args.msk.topicReplicationFactor,
+          },
+          parent,
+        ),
+    );
+
+    // ---- Kafka REST proxy ----
+    const proxyRole = new aws.iam.Role(
+      `${name}-rest-proxy`,
+      { assumeRolePolicy: json(serviceTrustPolicy(["ec2.amazonaws.com"])) },
+      parent,
+    );
+    new aws.iam.RolePolicy(
+      `${name}-rest-proxy-produce`,
+      { role: proxyRole.id, policy: this.clusterArn.apply((arn) => json(restProxyPolicy(arn, args.topics))) },
+      parent,
+    );
+    // SSM Session Manager instead of SSH.
+    new aws.iam.RolePolicyAttachment(
+      `${name}-rest-proxy-ssm`,
+      { role: proxyRole.name, policyArn: "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore" },
+      parent,
+    );
+    const proxyProfile = new aws.iam.InstanceProfile(`${name}-rest-proxy`, { role: proxyRole.name }, parent);
+    const ami = aws.ssm.getParameterOutput({ name: AL2023_AMI_PARAMETER }, parent);
+    const userData = this.bootstrapServers.apply((bootstrapServers) =>
+      restProxyUserData({
+        bootstrapServers,
+        confluentVersion: args.restProxy.confluentVersion,
+        mskIamAuthVersion: args.restProxy.mskIamAuthVersion,
+      }),
+    );
+    this.restProxyInstances = [...Array(args.restProxy.instanceCount).keys()].map(
+      (index) =>
+        new aws.ec2.Instance(
+          `${name}-rest-proxy-${index}`,
+          {
+            ami: ami.value,
+            instanceType: args.restProxy.instanceType,
+            subnetId: args.privateSubnetIds[index % args.privateSubnetIds.length],
+            vpcSecurityGroupIds: [args.restProxySecurityGroupId],
+            iamInstanceProfile: proxyProfile.name,
+            associatePublicIpAddress: false,
+            metadataOptions: { httpTokens: "required", httpEndpoint: "enabled", httpPutResponseHopLimit: 1 },
+            rootBlockDevice: { encrypted: true, volumeSize: 20, volumeType: "gp3" },
+            userData,
+            userDataReplaceOnChange: true,
+            tags: { Name: `${name}-rest-proxy-${index}` },
+          },
+          // The proxy only accepts records for topics that exist.
+          { parent: this, dependsOn: topics, ignoreChanges: ["ami"] },
+        ),
+    );
+
+    // ---- MSK Connect S3 sink ----
+    const pluginFile = args.connect.pluginUrl.split("/").pop() as string;
+    const pluginObject = new aws.s3.BucketObjectv2(
+      `${name}-s3-sink-plugin`,
+      {
+        bucket: args.dataBucket.id,
+        key: `connect-plugins/${pluginFile}`,
+        source: new pulumi.asset.RemoteAsset(args.connect.pluginUrl),
+      },
+      { parent: this, dependsOn: args.dataBucketReady },
+    );
+    const plugin = new aws.mskconnect.CustomPlugin(
+      `${name}-s3-sink-plugin`,
+      {
+        name: `${args.connectorName}-plugin`,
+        contentType: pluginFile.endsWith(".zip") ? "ZIP" : "JAR",
+        location: { s3: { bucketArn: args.dataBucket.arn, fileKey: pluginObject.key } },
+      },
+      parent,
+    );
+    const connectRole = new aws.iam.Role(
+      `${name}-s3-sink`,
+      { assumeRolePolicy: json(serviceTrustPolicy(["kafkaconnect.amazonaws.com"])) },
+      parent,
+    );
+    const connectPolicy = new aws.iam.RolePolicy(
+      `${name}-s3-sink`,
+      {
+        role: connectRole.id,
+        policy: pulumi
+          .all([this.clusterArn, args.dataBucket.arn])
+          .apply(([clusterArn, bucketArn]) =>
+            json(s3SinkConnectorPolicy(clusterArn, args.topics, args.consumerGroup, bucketArn)),
+          ),
+      },
+      parent,
+    );
+    const connectLogs = new aws.cloudwatch.LogGroup(
+      `${name}-s3-sink-logs`,
+      { name: `/pinterest/${args.connectorName}/workers`, retentionInDays: 14 },
+      parent,
+    );
+    this.connector = new aws.mskconnect.Connector(
+      `${name}-s3-sink`,
+      {
+        name: args.connectorName,
+        kafkaconnectVersion: args.connect.kafkaConnectVersion,
+        capacity: {
+          provisionedCapacity: { mcuCount: args.connect.mcuCount, workerCount: args.connect.workerCount },
+        },
+        connectorConfiguration: args.dataBucket.bucket.apply((bucketName) =>
+          s3SinkConnectorConfig({
+            topics: args.topics,
+            bucketName,
+            region: args.region,
+            maxTasks: args.msk.topicPartitions,
+          }),
+        ),
+        kafkaCluster: {
+          apacheKafkaCluster: {
+            bootstrapServers: this.bootstrapServers,
+            vpc: { securityGroups: [args.connectSecurityGroupId], subnets: args.privateSubnetIds },
+          },
+        },
+        kafkaClusterClientAuthentication: { authenticationType: "IAM" },
+        kafkaClusterEncryptionInTransit: { encryptionType: "TLS" },
+        plugins: [{ customPlugin: { arn: plugin.arn, revision: plugin.latestRevision } }],
+        serviceExecutionRoleArn: connectRole.arn,
+        logDelivery: { workerLogDelivery: { cloudwatchLogs: { enabled: true, logGroup: connectLogs.name } } },
+      },
+      { parent: this, dependsOn: [connectPolicy, ...topics] },
+    );
+
+    this.registerOutputs({
+      clusterArn: this.clusterArn,
+      bootstrapServers: this.bootstrapServers,
+      restProxyInstanceIds: this.restProxyInstances.map((instance) => instance.id),
+      connectorArn: this.connector.arn,
+    });
+  }
+}

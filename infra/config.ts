@@ -1,0 +1,360 @@
+// The stack's config: every key, its type, its default and its check, read and validated in one place.
+import { PROJECT, validatePrefix } from "./names";
+
+export type MskMode = "provisioned" | "serverless";
+export type StreamMode = "on-demand" | "provisioned";
+export type WebserverAccessMode = "PRIVATE_ONLY" | "PUBLIC_ONLY";
+
+export type DatabricksAuth<Secret> =
+  { kind: "token"; token: Secret } | { kind: "oauth"; clientId: string; clientSecret: Secret };
+
+export interface StackConfig<Secret = string> {
+  stack: string;
+  prefix: string;
+  region: string;
+  network: { vpcCidr: string; azCount: number; natGatewayPerAz: boolean };
+  dataLake: { forceDestroy: boolean };
+  msk: {
+    mode: MskMode;
+    kafkaVersion: string;
+    brokerInstanceType: string;
+    brokersPerAz: number;
+    brokerVolumeGb: number;
+    topicPartitions: number;
+    topicReplicationFactor: number;
+  };
+  restProxy: {
+    instanceType: string;
+    instanceCount: number;
+    confluentVersion: string;
+    mskIamAuthVersion: string;
+  };
+  connect: { pluginUrl: string; kafkaConnectVersion: string; mcuCount: number; workerCount: number };
+  streams: { mode: StreamMode; shardCount: number; retentionHours: number };
+  api: {
+    stageName: string;
+    allowStreamAdmin: boolean;
+    throttleRateLimit: number;
+    throttleBurstLimit: number;
+    /** API Gateway's CloudWatch role is one setting per account and region: exactly one stack there manages it. */
+    manageAccountLogging: boolean;
+  };
+  orchestration: {
+    environmentClass: string;
+    minWorkers: number;
+    maxWorkers: number;
+    webserverAccessMode: WebserverAccessMode;
+    dagSchedule: string;
+  };
+  databricks: {
+    host: string;
+    auth: DatabricksAuth<Secret>;
+    /** Token of the Airflow connection; the provider's token (or OAuth client) when not set. */
+    airflowToken: Secret | undefined;
+    crossAccountRoleName: string;
+    nodeTypeId: string;
+    autoterminationMinutes: number;
+    streamJobPaused: boolean;
+    catalog: string | undefined;
+  };
+}
+
+export class ConfigError extends Error {}
+
+interface KeySpec {
+  /** What to put after `pulumi config set <key>` in the hint. */
+  example: string;
+  secret?: boolean;
+  /**
+   * Optional without a default. Not declared in Pulumi.yaml, since the CLI requires every declared key
+   * without a default.
+   */
+  optional?: boolean;
+}
+
+// Keys of the `pinterest-pipeline:` namespace, with the example value shown in error hints.
+const KEYS = {
+  prefix: { example: "pinpipe-dev" },
+  vpcCidr: { example: "10.40.0.0/16" },
+  azCount: { example: "2" },
+  natGatewayPerAz: { example: "false" },
+  forceDestroyBuckets: { example: "true" },
+  mskMode: { example: "provisioned" },
+  mskKafkaVersion: { example: "3.8.x" },
+  mskBrokerInstanceType: { example: "kafka.t3.small" },
+  mskBrokersPerAz: { example: "1" },
+  mskBrokerVolumeGb: { example: "20" },
+  topicPartitions: { example: "3" },
+  topicReplicationFactor: { example: "2" },
+  restProxyInstanceType: { example: "t3.small" },
+  restProxyInstanceCount: { example: "2" },
+  confluentVersion: { example: "7.9.1" },
+  mskIamAuthVersion: { example: "2.3.7" },
+  connectPluginUrl: { example: "https://example.com/s3-connector.zip" },
+  kafkaConnectVersion: { example: "3.7.x" },
+  connectMcuCount: { example: "1" },
+  connectWorkerCount: { example: "1" },
+  streamMode: { example: "on-demand" },
+  streamShardCount: { example: "1" },
+  streamRetentionHours: { example: "24" },
+  apiStageName: { optional: true, example: "v1" },
+  allowStreamAdmin: { example: "false" },
+  apiThrottleRateLimit: { example: "100" },
+  apiThrottleBurstLimit: { example: "200" },
+  manageApiGatewayAccount: { example: "false" },
+  mwaaEnvironmentClass: { example: "mw1.small" },
+  mwaaMinWorkers: { example: "1" },
+  mwaaMaxWorkers: { example: "2" },
+  mwaaWebserverAccessMode: { example: "PRIVATE_ONLY" },
+  dagSchedule: { example: "@daily" },
+  databricksHost: { example: "https://dbc-1234abcd-5678.cloud.databricks.com" },
+  databricksToken: { optional: true, example: "<personal access token>", secret: true },
+  databricksClientId: { optional: true, example: "<service principal application id>" },
+  databricksClientSecret: { optional: true, example: "<service principal OAuth secret>", secret: true },
+  airflowDatabricksToken: { optional: true, example: "<token for Airflow>", secret: true },
+  databricksCrossAccountRoleName: { example: "databricks-cross-account-role" },
+  databricksNodeType: { example: "m5d.large" },
+  databricksAutoterminationMinutes: { example: "20" },
+  streamJobPaused: { example: "false" },
+  databricksCatalog: { optional: true, example: "main" },
+} satisfies Record<string, KeySpec>;
+
+export type ConfigKey = keyof typeof KEYS;
+export const CONFIG_KEYS = Object.keys(KEYS) as ConfigKey[];
+export const SECRET_KEYS = CONFIG_KEYS.filter((key) => (KEYS[key] as KeySpec).secret === true);
+export const OPTIONAL_KEYS = CONFIG_KEYS.filter((key) => (KEYS[key] as KeySpec).optional === true);
+
+/** The command that sets one key, for error messages and the README. */
+export function configSetCommand(key: ConfigKey | "aws:region", example?: string): string {
+  if (key === "aws:region") return `pulumi config set aws:region ${example ?? "us-east-1"}`;
+  const spec: KeySpec = KEYS[key];
+  return `pulumi config set ${spec.secret ? "--secret " : ""}${key} ${example ?? spec.example}`;
+}
+
+/** Reads the raw `namespace:key` map of a stack (as `pulumi.runtime.allConfig()` returns it) into a typed config. */
+export function parseConfig(raw: Record<string, string>, stack: string): StackConfig {
+  const problems: string[] = [];
+  const value = (key: ConfigKey): string | undefined => {
+    const found = raw[`${PROJECT}:${key}`];
+    return found === undefined || found.trim() === "" ? undefined : found.trim();
+  };
+  const missing = (key: ConfigKey | "aws:region", why = "is required") =>
+    problems.push(
+      `config "${key === "aws:region" ? key : `${PROJECT}:${key}`}" ${why}: run \`${configSetCommand(key)}\``,
+    );
+  const invalid = (key: ConfigKey, got: string, expected: string) =>
+    problems.push(
+      `config "${PROJECT}:${key}" is "${got}" but must be ${expected}: run \`${configSetCommand(key)}\``,
+    );
+
+  const str = (key: ConfigKey, fallback: string, pattern?: RegExp, expected?: string): string => {
+    const got = value(key);
+    if (got === undefined) return fallback;
+    if (pattern && !pattern.test(got)) invalid(key, got, expected ?? `of the form ${pattern}`);
+    return got;
+  };
+  const required = (key: ConfigKey): string => {
+    const got = value(key);
+    if (got === undefined) missing(key);
+    return got ?? "";
+  };
+  const int = (key: ConfigKey, fallback: number, min: number, max: number): number => {
+    const got = value(key);
+    if (got === undefined) return fallback;
+    const parsed = /^-?[0-9]+$/.test(got) ? Number(got) : NaN;
+    if (!(parsed >= min && parsed <= max)) {
+      invalid(key, got, `an integer from ${min} to ${max}`);
+      return fallback;
+    }
+    return parsed;
+  };
+  const bool = (key: ConfigKey, fallback: boolean): boolean => {
+    const got = value(key);
+    if (got === undefined) return fallback;
+    if (got !== "true" && got !== "false") invalid(key, got, "true or false");
+    return got === "true";
+  };
+  const oneOf = <T extends string>(key: ConfigKey, fallback: T, allowed: readonly T[]): T => {
+    const got = value(key);
+    if (got === undefined) return fallback;
+    if (!(allowed as readonly string[]).includes(got)) {
+      invalid(key, got, `one of ${allowed.join(", ")}`);
+      return fallback;
+    }
+    return got as T;
+  };
+
+  const prefix = required("prefix");
+  if (prefix !== "") {
+    try {
+      validatePrefix(prefix);
+    } catch (error) {
+      problems.push(
+        `config "${PROJECT}:prefix": ${(error as Error).message}: run \`${configSetCommand("prefix")}\``,
+      );
+    }
+  }
+  const region = raw["aws:region"];
+  if (region === undefined || region.trim() === "") missing("aws:region");
+
+  const azCount = int("azCount", 2, 2, 3);
+  const mskMode = oneOf<MskMode>("mskMode", "provisioned", ["provisioned", "serverless"]);
+  const topicReplicationFactor = int("topicReplicationFactor", 2, 1, 3);
+  if (mskMode === "provisioned" && topicReplicationFactor > azCount * int("mskBrokersPerAz", 1, 1, 10)) {
+    problems.push(
+      `config "${PROJECT}:topicReplicationFactor" (${topicReplicationFactor}) exceeds the number of brokers: run \`${configSetCommand("topicReplicationFactor", String(azCount))}\``,
+    );
+  }
+  const minWorkers = int("mwaaMinWorkers", 1, 1, 25);
+  const maxWorkers = int("mwaaMaxWorkers", 2, 1, 25);
+  if (maxWorkers < minWorkers) {
+    problems.push(
+      `config "${PROJECT}:mwaaMaxWorkers" (${maxWorkers}) is below mwaaMinWorkers (${minWorkers}): run \`${configSetCommand("mwaaMaxWorkers", String(minWorkers))}\``,
+    );
+  }
+
+  const host = required("databricksHost");
+  if (host !== "" && !/^https:\/\/[a-z0-9.-]+$/.test(host)) {
+    invalid(
+      "databricksHost",
+      host,
+      "the workspace URL without path, e.g. https://dbc-1234abcd-5678.cloud.databricks.com",
+    );
+  }
+  const token = value("databricksToken");
+  const clientId = value("databricksClientId");
+  const clientSecret = value("databricksClientSecret");
+  let auth: DatabricksAuth<string> = { kind: "token", token: token ?? "" };
+  if (token !== undefined && (clientId !== undefined || clientSecret !== undefined)) {
+    problems.push(
+      `config "${PROJECT}:databricksToken" and "${PROJECT}:databricksClientId"/"databricksClientSecret" are both set: keep one, e.g. \`pulumi config rm databricksToken\``,
+    );
+  } else if (clientId !== undefined || clientSecret !== undefined) {
+    if (clientId === undefined) missing("databricksClientId", "is required with databricksClientSecret");
+    if (clientSecret === undefined) missing("databricksClientSecret", "is required with databricksClientId");
+    auth = { kind: "oauth", clientId: clientId ?? "", clientSecret: clientSecret ?? "" };
+  } else if (token === undefined) {
+    problems.push(
+      `config "${PROJECT}:databricksToken" is required (or databricksClientId with databricksClientSecret): run \`${configSetCommand("databricksToken")}\``,
+    );
+  }
+
+  const config: StackConfig = {
+    stack,
+    prefix,
+    region: region?.trim() ?? "",
+    network: {
+      vpcCidr: str(
+        "vpcCidr",
+        "10.40.0.0/16",
+        /^10\.([0-9]|[1-9][0-9]|1[0-9][0-9]|2[0-4][0-9]|25[0-5])\.0\.0\/16$/,
+        "a 10.N.0.0/16 block",
+      ),
+      azCount,
+      natGatewayPerAz: bool("natGatewayPerAz", false),
+    },
+    dataLake: { forceDestroy: bool("forceDestroyBuckets", false) },
+    msk: {
+      mode: mskMode,
+      kafkaVersion: str(
+        "mskKafkaVersion",
+        "3.8.x",
+        /^[0-9]+\.[0-9]+\.([0-9]+|x)$/,
+        "an MSK Kafka version such as 3.8.x",
+      ),
+      brokerInstanceType: str(
+        "mskBrokerInstanceType",
+        "kafka.t3.small",
+        /^kafka\.[a-z0-9]+\.[a-z0-9]+$/,
+        "an MSK broker type such as kafka.t3.small",
+      ),
+      brokersPerAz: int("mskBrokersPerAz", 1, 1, 10),
+      brokerVolumeGb: int("mskBrokerVolumeGb", 20, 1, 16384),
+      topicPartitions: int("topicPartitions", 3, 1, 1000),
+      topicReplicationFactor,
+    },
+    restProxy: {
+      instanceCount: int("restProxyInstanceCount", 1, 1, 6),
+      instanceType: str(
+        "restProxyInstanceType",
+        "t3.small",
+        /^[a-z0-9]+\.[a-z0-9]+$/,
+        "an EC2 instance type such as t3.small",
+      ),
+      confluentVersion: str(
+        "confluentVersion",
+        "7.9.1",
+        /^[0-9]+\.[0-9]+\.[0-9]+$/,
+        "a Confluent Platform version such as 7.9.1",
+      ),
+      mskIamAuthVersion: str(
+        "mskIamAuthVersion",
+        "2.3.7",
+        /^[0-9]+\.[0-9]+\.[0-9]+$/,
+        "an aws-msk-iam-auth version such as 2.3.7",
+      ),
+    },
+    connect: {
+      pluginUrl: str(
+        "connectPluginUrl",
+        "https://github.com/Aiven-Open/s3-connector-for-apache-kafka/releases/download/v2.15.0/s3-connector-for-apache-kafka-2.15.0.zip",
+        /^https:\/\/\S+\.(zip|jar)$/,
+        "an https URL of the connector's .zip or .jar",
+      ),
+      kafkaConnectVersion: str(
+        "kafkaConnectVersion",
+        "3.7.x",
+        /^[0-9]+\.[0-9]+\.([0-9]+|x)$/,
+        "an MSK Connect version such as 3.7.x",
+      ),
+      mcuCount: Number(oneOf("connectMcuCount", "1", ["1", "2", "4", "8"])),
+      workerCount: int("connectWorkerCount", 1, 1, 10),
+    },
+    streams: {
+      mode: oneOf<StreamMode>("streamMode", "on-demand", ["on-demand", "provisioned"]),
+      shardCount: int("streamShardCount", 1, 1, 500),
+      retentionHours: int("streamRetentionHours", 24, 24, 8760),
+    },
+    api: {
+      stageName: str("apiStageName", stack, /^[a-zA-Z0-9_-]{1,128}$/, "letters, digits, _ or -"),
+      allowStreamAdmin: bool("allowStreamAdmin", false),
+      throttleRateLimit: int("apiThrottleRateLimit", 100, 1, 10000),
+      throttleBurstLimit: int("apiThrottleBurstLimit", 200, 1, 5000),
+      manageAccountLogging: bool("manageApiGatewayAccount", true),
+    },
+    orchestration: {
+      environmentClass: oneOf("mwaaEnvironmentClass", "mw1.small", [
+        "mw1.micro",
+        "mw1.small",
+        "mw1.medium",
+        "mw1.large",
+        "mw1.xlarge",
+        "mw1.2xlarge",
+      ]),
+      minWorkers,
+      maxWorkers,
+      webserverAccessMode: oneOf<WebserverAccessMode>("mwaaWebserverAccessMode", "PRIVATE_ONLY", [
+        "PRIVATE_ONLY",
+        "PUBLIC_ONLY",
+      ]),
+      dagSchedule: str("dagSchedule", "@daily"),
+    },
+    databricks: {
+      host,
+      auth,
+      airflowToken: value("airflowDatabricksToken"),
+      crossAccountRoleName: required("databricksCrossAccountRoleName"),
+      nodeTypeId: str(
+        "databricksNodeType",
+        "m5d.large",
+        /^[a-z0-9]+\.[a-z0-9]+$/,
+        "an AWS node type such as m5d.large",
+      ),
+      autoterminationMinutes: int("databricksAutoterminationMinutes", 20, 10, 10000),
+      streamJobPaused: bool("streamJobPaused", false),
+      catalog: str("databricksCatalog", "", /^[a-zA-Z0-9_]+$/, "a Unity Catalog catalog name") || undefined,
+    },
+  };
+  if (problems.length > 0) throw new ConfigError(`stack "${stack}" config: ${problems.join("; ")}`);
+  return config;
+}

@@ -1,0 +1,326 @@
+// Ingest API: one REST API with an API key on every method. `POST /topics/{topic}` goes privately to the
+// Kafka REST proxy (VPC link -> internal NLB); `/streams/...` are Kinesis service integrations.
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "crypto";
+import { apiGatewayKinesisPolicy, apiGatewayLoggingPolicy, serviceTrustPolicy } from "./iam";
+import { kinesisActionUri, kinesisRequestTemplate, streamRoutes } from "./kinesisTemplates";
+import { REST_PROXY_PORT } from "./restProxyUserData";
+
+export interface IngestApiArgs {
+  region: string;
+  prefix: string;
+  stageName: string;
+  allowStreamAdmin: boolean;
+  throttleRateLimit: number;
+  throttleBurstLimit: number;
+  manageAccountLogging: boolean;
+  vpcId: pulumi.Input<string>;
+  privateSubnetIds: pulumi.Input<string>[];
+  restProxyInstanceIds: pulumi.Input<string>[];
+  streamArns: pulumi.Input<string>[];
+}
+
+/** One JSON line per request in the stage's access log. */
+export const ACCESS_LOG_FORMAT = JSON.stringify({
+  requestId: "$context.requestId",
+  ip: "$context.identity.sourceIp",
+  apiKeyId: "$context.identity.apiKeyId",
+  requestTime: "$context.requestTime",
+  httpMethod: "$context.httpMethod",
+  resourcePath: "$context.resourcePath",
+  status: "$context.status",
+  responseLength: "$context.responseLength",
+  integrationStatus: "$context.integration.status",
+  integrationError: "$context.integration.error",
+});
+
+/** Kinesis answers map to these statuses, so a caller can tell a rejected request from a failure worth retrying. */
+const KINESIS_RESPONSES = [
+  { statusCode: "200", selectionPattern: undefined },
+  { statusCode: "400", selectionPattern: "4\\d{2}" },
+  { statusCode: "500", selectionPattern: "5\\d{2}" },
+];
+
+const json = (value: unknown) => JSON.stringify(value);
+
+export class IngestApi extends pulumi.ComponentResource {
+  readonly api: aws.apigateway.RestApi;
+  readonly stage: aws.apigateway.Stage;
+  readonly url: pulumi.Output<string>;
+  readonly apiKey: pulumi.Output<string>;
+
+  constructor(name: string, args: IngestApiArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("pinterest:pipeline:IngestApi", name, {}, opts);
+    const parent = { parent: this };
+
+    // ---- private path to the REST proxy ----
+    const nlb = new aws.lb.LoadBalancer(
+      `${name}-nlb`,
+      {
+        internal: true,
+        loadBalancerType: "network",
+        subnets: args.privateSubnetIds,
+        enableCrossZoneLoadBalancing: true,
+      },
+      parent,
+    );
+    const targets = new aws.lb.TargetGroup(
+      `${name}-rest-proxy`,
+      {
+        port: REST_PROXY_PORT,
+        protocol: "TCP",
+        targetType: "instance",
+        vpcId: args.vpcId,
+        healthCheck: { protocol: "HTTP", port: String(REST_PROXY_PORT), path: "/" },
+      },
+      parent,
+    );
+    args.restProxyInstanceIds.forEach(
+      (targetId, index) =>
+        new aws.lb.TargetGroupAttachment(
+          `${name}-rest-proxy-${index}`,
+          { targetGroupArn: targets.arn, targetId, port: REST_PROXY_PORT },
+          parent,
+        ),
+    );
+    new aws.lb.Listener(
+      `${name}-rest-proxy`,
+      {
+        loadBalancerArn: nlb.arn,
+        port: REST_PROXY_PORT,
+        protocol: "TCP",
+        defaultActions: [{ type: "forward", targetGroupArn: targets.arn }],
+      },
+      parent,
+    );
+    const vpcLink = new aws.apigateway.VpcLink(
+      `${name}-vpc-link`,
+      { name: `${args.prefix}-rest-proxy`, targetArn: nlb.arn },
+      parent,
+    );
+
+    // ---- the API and its routes ----
+    this.api = new aws.apigateway.RestApi(
+      `${name}-api`,
+      { name: `${args.prefix}-ingest`, apiKeySource: "HEADER", endpointConfiguration: { types: "REGIONAL" } },
+      parent,
+    );
+    const resources = new Map<string, aws.apigateway.Resource>();
+    const resourceId = (path: string): pulumi.Output<string> => {
+      if (path === "") return this.api.rootResourceId;
+      const existing = resources.get(path);
+      if (existing) return existing.id;
+      const slash = path.lastIndexOf("/");
+      const resource = new aws.apigateway.Resource(
+        `${name}-${path.replace(/[{}]/g, "").replace(/\//g, "-")}`,
+        {
+          restApi: this.api.id,
+          parentId: resourceId(path.slice(0, Math.max(slash, 0))),
+          pathPart: path.slice(slash + 1),
+        },
+        parent,
+      );
+      resources.set(path, resource);
+      return resource.id;
+    };
+    const pathParameters = (path: string) =>
+      Object.fromEntries(
+        [...path.matchAll(/\{([^}]+)\}/g)].map((match) => [`method.request.path.${match[1]}`, true]),
+      );
+    const routeName = (httpMethod: string, path: string) =>
+      `${name}-${httpMethod.toLowerCase()}-${path.replace(/[{}]/g, "").replace(/\//g, "-")}`;
+    const deploymentInputs: pulumi.Resource[] = [];
+
+    const topicPath = "topics/{topic}";
+    const topicMethod = new aws.apigateway.Method(
+      routeName("POST", topicPath),
+      {
+        restApi: this.api.id,
+        resourceId: resourceId(topicPath),
+        httpMethod: "POST",
+        authorization: "NONE",
+        apiKeyRequired: true,
+        requestParameters: pathParameters(topicPath),
+      },
+      parent,
+    );
+    const topicIntegration = new aws.apigateway.Integration(
+      routeName("POST", topicPath),
+      {
+        restApi: this.api.id,
+        resourceId: topicMethod.resourceId,
+        httpMethod: topicMethod.httpMethod,
+        type: "HTTP_PROXY",
+        integrationHttpMethod: "POST",
+        uri: pulumi.interpolate`http://${nlb.dnsName}:${REST_PROXY_PORT}/topics/{topic}`,
+        connectionType: "VPC_LINK",
+        connectionId: vpcLink.id,
+        requestParameters: { "integration.request.path.topic": "method.request.path.topic" },
+      },
+      parent,
+    );
+    deploymentInputs.push(topicMethod, topicIntegration);
+
+    const kinesisRole = new aws.iam.Role(
+      `${name}-kinesis`,
+      { assumeRolePolicy: json(serviceTrustPolicy(["apigateway.amazonaws.com"])) },
+      parent,
+    );
+    const kinesisPolicy = new aws.iam.RolePolicy(
+      `${name}-kinesis`,
+      {
+        role: kinesisRole.id,
+        policy: pulumi
+          .all(args.streamArns)
+          .apply((arns) => json(apiGatewayKinesisPolicy(arns, args.allowStreamAdmin))),
+      },
+      parent,
+    );
+    const routes = streamRoutes(args.allowStreamAdmin);
+    for (const route of routes) {
+      const routeId = routeName(route.httpMethod, route.path);
+      const method = new aws.apigateway.Method(
+        routeId,
+        {
+          restApi: this.api.id,
+          resourceId: resourceId(route.path),
+          httpMethod: route.httpMethod,
+          authorization: "NONE",
+          apiKeyRequired: true,
+          requestParameters: pathParameters(route.path),
+        },
+        parent,
+      );
+      const integration = new aws.apigateway.Integration(
+        routeId,
+        {
+          restApi: this.api.id,
+          resourceId: method.resourceId,
+          httpMethod: method.httpMethod,
+          type: "AWS",
+          integrationHttpMethod: "POST",
+          uri: kinesisActionUri(args.region, route.action),
+          credentials: kinesisRole.arn,
+          passthroughBehavior: "NEVER",
+          requestParameters: { "integration.request.header.Content-Type": "'application/x-amz-json-1.1'" },
+          requestTemplates: { "application/json": kinesisRequestTemplate(route.action) },
+        },
+        { parent: this, dependsOn: [kinesisPolicy] },
+      );
+      deploymentInputs.push(method, integration);
+      for (const response of KINESIS_RESPONSES) {
+        const methodResponse = new aws.apigateway.MethodResponse(
+          `${routeId}-${response.statusCode}`,
+          {
+            restApi: this.api.id,
+            resourceId: method.resourceId,
+            httpMethod: method.httpMethod,
+            statusCode: response.statusCode,
+          },
+          parent,
+        );
+        const integrationResponse = new aws.apigateway.IntegrationResponse(
+          `${routeId}-${response.statusCode}`,
+          {
+            restApi: this.api.id,
+            resourceId: method.resourceId,
+            httpMethod: method.httpMethod,
+            statusCode: methodResponse.statusCode,
+            selectionPattern: response.selectionPattern,
+          },
+          { parent: this, dependsOn: [integration] },
+        );
+        deploymentInputs.push(methodResponse, integrationResponse);
+      }
+    }
+
+    // A new deployment whenever the routes or templates change.
+    const routesHash = createHash("sha256")
+      .update(
+        json({
+          topicPath,
+          routes,
+          templates: routes.map((route) => kinesisRequestTemplate(route.action)),
+          KINESIS_RESPONSES,
+        }),
+      )
+      .digest("hex");
+    const deployment = new aws.apigateway.Deployment(
+      `${name}-deployment`,
+      { restApi: this.api.id, triggers: { routes: routesHash } },
+      { parent: this, dependsOn: deploymentInputs },
+    );
+
+    // ---- logging, stage, keys and throttling ----
+    const accountLogging: pulumi.Resource[] = [];
+    if (args.manageAccountLogging) {
+      const loggingRole = new aws.iam.Role(
+        `${name}-cloudwatch`,
+        { assumeRolePolicy: json(serviceTrustPolicy(["apigateway.amazonaws.com"])) },
+        parent,
+      );
+      const loggingPolicy = new aws.iam.RolePolicy(
+        `${name}-cloudwatch`,
+        { role: loggingRole.id, policy: json(apiGatewayLoggingPolicy()) },
+        parent,
+      );
+      // Account-wide setting of API Gateway: the role it uses to write any API's logs in this region.
+      accountLogging.push(
+        new aws.apigateway.Account(
+          `${name}-account`,
+          { cloudwatchRoleArn: loggingRole.arn },
+          { parent: this, dependsOn: [loggingPolicy] },
+        ),
+      );
+    }
+    const accessLogs = new aws.cloudwatch.LogGroup(
+      `${name}-access-logs`,
+      { name: `/pinterest/${args.prefix}/ingest-api-access`, retentionInDays: 30 },
+      parent,
+    );
+    this.stage = new aws.apigateway.Stage(
+      `${name}-stage`,
+      {
+        restApi: this.api.id,
+        deployment: deployment.id,
+        stageName: args.stageName,
+        accessLogSettings: { destinationArn: accessLogs.arn, format: ACCESS_LOG_FORMAT },
+      },
+      { parent: this, dependsOn: accountLogging },
+    );
+    new aws.apigateway.MethodSettings(
+      `${name}-method-settings`,
+      {
+        restApi: this.api.id,
+        stageName: this.stage.stageName,
+        methodPath: "*/*",
+        settings: { metricsEnabled: true, loggingLevel: "ERROR" },
+      },
+      parent,
+    );
+    const usagePlan = new aws.apigateway.UsagePlan(
+      `${name}-usage-plan`,
+      {
+        name: `${args.prefix}-ingest`,
+        apiStages: [{ apiId: this.api.id, stage: this.stage.stageName }],
+        throttleSettings: { rateLimit: args.throttleRateLimit, burstLimit: args.throttleBurstLimit },
+      },
+      parent,
+    );
+    const key = new aws.apigateway.ApiKey(
+      `${name}-key`,
+      { name: `${args.prefix}-ingest`, enabled: true },
+      parent,
+    );
+    new aws.apigateway.UsagePlanKey(
+      `${name}-key`,
+      { keyId: key.id, keyType: "API_KEY", usagePlanId: usagePlan.id },
+      parent,
+    );
+
+    this.url = this.stage.invokeUrl;
+    this.apiKey = pulumi.secret(key.value);
+    this.registerOutputs({ url: this.url, apiKey: this.apiKey });
+  }
+}

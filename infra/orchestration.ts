@@ -1,0 +1,195 @@
+// Orchestration: MWAA (Airflow 3) with its DAG bucket, requirements, least-privilege execution role, the
+// stack's rendered DAG, and the Databricks connection in Secrets Manager (from a Pulumi secret).
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { WebserverAccessMode } from "./config";
+import { mwaaRequirements, renderDag } from "./dag";
+import { mwaaExecutionPolicy, serviceTrustPolicy } from "./iam";
+import { AIRFLOW_DATABRICKS_CONN_ID, airflowConnectionsPrefix, dagFileName } from "./names";
+import { secureBucket } from "./secureBucket";
+
+export interface DatabricksConnection {
+  host: string;
+  /** A token, or an OAuth service principal (login = client id, password = secret). */
+  auth:
+    | { kind: "token"; token: pulumi.Input<string> }
+    | { kind: "oauth"; clientId: string; clientSecret: pulumi.Input<string> };
+}
+
+export interface OrchestrationArgs {
+  prefix: string;
+  region: string;
+  accountId: pulumi.Input<string>;
+  environmentName: string;
+  airflowVersion: string;
+  dagBucketName: pulumi.Input<string>;
+  forceDestroy: boolean;
+  environmentClass: string;
+  minWorkers: number;
+  maxWorkers: number;
+  webserverAccessMode: WebserverAccessMode;
+  /** Two private subnets in different availability zones (MWAA takes exactly two). */
+  subnetIds: pulumi.Input<string>[];
+  securityGroupId: pulumi.Input<string>;
+  batchJobId: pulumi.Input<string>;
+  dagSchedule: string;
+  databricks: DatabricksConnection;
+}
+
+/** Airflow connection in the JSON form the Secrets Manager backend reads. */
+export function databricksConnectionSecret(
+  host: string,
+  auth: { kind: "token"; token: string } | { kind: "oauth"; clientId: string; clientSecret: string },
+): string {
+  if (auth.kind === "token") return JSON.stringify({ conn_type: "databricks", host, password: auth.token });
+  return JSON.stringify({
+    conn_type: "databricks",
+    host,
+    login: auth.clientId,
+    password: auth.clientSecret,
+    extra: { service_principal_oauth: true },
+  });
+}
+
+/** Airflow settings of MWAA: connections come from this stack's prefix in Secrets Manager. */
+export function mwaaAirflowOptions(prefix: string): Record<string, string> {
+  return {
+    "secrets.backend": "airflow.providers.amazon.aws.secrets.secrets_manager.SecretsManagerBackend",
+    "secrets.backend_kwargs": JSON.stringify({
+      connections_prefix: airflowConnectionsPrefix(prefix),
+      variables_prefix: null,
+    }),
+  };
+}
+
+export class Orchestration extends pulumi.ComponentResource {
+  readonly dagBucket: aws.s3.Bucket;
+  readonly environment: aws.mwaa.Environment;
+  readonly webserverUrl: pulumi.Output<string>;
+
+  constructor(name: string, args: OrchestrationArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("pinterest:pipeline:Orchestration", name, {}, opts);
+    const parent = { parent: this };
+
+    const dags = secureBucket(`${name}-dags`, args.dagBucketName, args.forceDestroy, this);
+    this.dagBucket = dags.bucket;
+    const afterBucket = { parent: this, dependsOn: dags.ready };
+    const requirements = new aws.s3.BucketObjectv2(
+      `${name}-requirements`,
+      {
+        bucket: this.dagBucket.id,
+        key: "requirements.txt",
+        content: mwaaRequirements(),
+        contentType: "text/plain",
+      },
+      afterBucket,
+    );
+    const dagFile = new aws.s3.BucketObjectv2(
+      `${name}-dag`,
+      {
+        bucket: this.dagBucket.id,
+        key: `dags/${dagFileName(args.prefix)}`,
+        content: pulumi
+          .output(args.batchJobId)
+          .apply((jobId) => renderDag({ prefix: args.prefix, jobId, schedule: args.dagSchedule })),
+        contentType: "text/x-python",
+      },
+      afterBucket,
+    );
+
+    const connection = new aws.secretsmanager.Secret(
+      `${name}-databricks-connection`,
+      {
+        name: `${airflowConnectionsPrefix(args.prefix)}/${AIRFLOW_DATABRICKS_CONN_ID}`,
+        description:
+          "Airflow connection to the Databricks workspace (set by Pulumi from a secret config value)",
+        recoveryWindowInDays: 0,
+      },
+      parent,
+    );
+    const auth = args.databricks.auth;
+    const secretString =
+      auth.kind === "token"
+        ? pulumi.secret(
+            pulumi
+              .output(auth.token)
+              .apply((token) => databricksConnectionSecret(args.databricks.host, { kind: "token", token })),
+          )
+        : pulumi.secret(
+            pulumi.output(auth.clientSecret).apply((clientSecret) =>
+              databricksConnectionSecret(args.databricks.host, {
+                kind: "oauth",
+                clientId: auth.clientId,
+                clientSecret,
+              }),
+            ),
+          );
+    const connectionValue = new aws.secretsmanager.SecretVersion(
+      `${name}-databricks-connection`,
+      { secretId: connection.id, secretString },
+      parent,
+    );
+
+    const role = new aws.iam.Role(
+      `${name}-execution`,
+      {
+        assumeRolePolicy: pulumi
+          .output(args.accountId)
+          .apply((accountId) =>
+            JSON.stringify(
+              serviceTrustPolicy(["airflow.amazonaws.com", "airflow-env.amazonaws.com"], accountId),
+            ),
+          ),
+      },
+      parent,
+    );
+    const rolePolicy = new aws.iam.RolePolicy(
+      `${name}-execution`,
+      {
+        role: role.id,
+        policy: pulumi.all([args.accountId, this.dagBucket.arn]).apply(([accountId, dagBucketArn]) =>
+          JSON.stringify(
+            mwaaExecutionPolicy({
+              region: args.region,
+              accountId,
+              environmentName: args.environmentName,
+              dagBucketArn,
+              connectionsSecretPrefixArn: `arn:aws:secretsmanager:${args.region}:${accountId}:secret:${airflowConnectionsPrefix(args.prefix)}/`,
+            }),
+          ),
+        ),
+      },
+      parent,
+    );
+
+    const logging = { enabled: true, logLevel: "INFO" };
+    this.environment = new aws.mwaa.Environment(
+      `${name}-mwaa`,
+      {
+        name: args.environmentName,
+        airflowVersion: args.airflowVersion,
+        environmentClass: args.environmentClass,
+        minWorkers: args.minWorkers,
+        maxWorkers: args.maxWorkers,
+        sourceBucketArn: this.dagBucket.arn,
+        dagS3Path: "dags",
+        requirementsS3Path: requirements.key,
+        requirementsS3ObjectVersion: requirements.versionId,
+        executionRoleArn: role.arn,
+        webserverAccessMode: args.webserverAccessMode,
+        networkConfiguration: { subnetIds: args.subnetIds, securityGroupIds: [args.securityGroupId] },
+        airflowConfigurationOptions: mwaaAirflowOptions(args.prefix),
+        loggingConfiguration: {
+          dagProcessingLogs: logging,
+          schedulerLogs: logging,
+          taskLogs: logging,
+          webserverLogs: { enabled: true, logLevel: "WARNING" },
+          workerLogs: logging,
+        },
+      },
+      { parent: this, dependsOn: [rolePolicy, connectionValue, dagFile, ...dags.ready] },
+    );
+    this.webserverUrl = pulumi.interpolate`https://${this.environment.webserverUrl}`;
+    this.registerOutputs({ dagBucket: this.dagBucket.bucket, webserverUrl: this.webserverUrl });
+  }
+}

@@ -1,0 +1,5 @@
+// CrossGuard pack of the pipeline's security rules: `pulumi preview|up --policy-pack infra/policy`.
+import { PolicyPack } from "@pulumi/policy";
+import { policies } from "./policies";
+
+new PolicyPack("pinterest-pipeline-security", { policies });

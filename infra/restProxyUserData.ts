@@ -1,0 +1,94 @@
+// User data of the Kafka REST proxy instance (Amazon Linux 2023): Java, Confluent REST proxy, MSK IAM auth, systemd.
+
+export const REST_PROXY_PORT = 8082;
+
+export interface RestProxyUserDataInput {
+  /** MSK bootstrap servers for IAM auth (port 9098), comma separated. */
+  bootstrapServers: string;
+  /** Confluent Platform version, e.g. 7.9.1; the community archive is used. */
+  confluentVersion: string;
+  /** aws-msk-iam-auth release, e.g. 2.3.7. */
+  mskIamAuthVersion: string;
+}
+
+const INSTALL_DIR = "/opt/confluent";
+const CONFIG_FILE = "/etc/kafka-rest/msk.properties";
+const IAM_AUTH_JAR = `${INSTALL_DIR}/lib/aws-msk-iam-auth-all.jar`;
+
+export function confluentArchiveUrl(version: string): string {
+  const minor = version.split(".").slice(0, 2).join(".");
+  return `https://packages.confluent.io/archive/${minor}/confluent-community-${version}.tar.gz`;
+}
+
+export function mskIamAuthJarUrl(version: string): string {
+  return `https://github.com/aws/aws-msk-iam-auth/releases/download/v${version}/aws-msk-iam-auth-${version}-all.jar`;
+}
+
+/** Kafka REST proxy settings: every client it makes talks to MSK over TLS with IAM auth. */
+export function restProxyProperties(bootstrapServers: string): string {
+  return [
+    `listeners=http://0.0.0.0:${REST_PROXY_PORT}`,
+    `bootstrap.servers=${bootstrapServers}`,
+    "client.security.protocol=SASL_SSL",
+    "client.sasl.mechanism=AWS_MSK_IAM",
+    "client.sasl.jaas.config=software.amazon.msk.auth.iam.IAMLoginModule required;",
+    "client.sasl.client.callback.handler.class=software.amazon.msk.auth.iam.IAMClientCallbackHandler",
+    // Every record is acknowledged by all in-sync replicas before the proxy answers 200.
+    "producer.acks=all",
+    "",
+  ].join("\n");
+}
+
+export function restProxyUserData(input: RestProxyUserDataInput): string {
+  if (!/^[A-Za-z0-9.:,_-]+$/.test(input.bootstrapServers)) {
+    throw new Error(
+      `bootstrap servers "${input.bootstrapServers}" must be host:port entries separated by commas`,
+    );
+  }
+  const home = `${INSTALL_DIR}/confluent-${input.confluentVersion}`;
+  return `#!/bin/bash
+# Kafka REST proxy for MSK with IAM auth. Runs once at first boot (cloud-init).
+set -euxo pipefail
+
+dnf install -y java-17-amazon-corretto-headless tar gzip
+
+id kafkarest >/dev/null 2>&1 || useradd --system --home-dir ${INSTALL_DIR} --shell /sbin/nologin kafkarest
+mkdir -p ${INSTALL_DIR} /etc/kafka-rest
+curl -fsSL --retry 5 -o /tmp/confluent.tar.gz ${confluentArchiveUrl(input.confluentVersion)}
+tar -xzf /tmp/confluent.tar.gz -C ${INSTALL_DIR}
+rm /tmp/confluent.tar.gz
+ln -sfn ${home} ${INSTALL_DIR}/current
+
+# The MSK IAM login module; the unit below puts it on the REST proxy's class path.
+mkdir -p ${INSTALL_DIR}/lib
+curl -fsSL --retry 5 -o ${IAM_AUTH_JAR} ${mskIamAuthJarUrl(input.mskIamAuthVersion)}
+
+cat > ${CONFIG_FILE} <<'PROPERTIES'
+${restProxyProperties(input.bootstrapServers)}PROPERTIES
+
+chown -R kafkarest:kafkarest ${INSTALL_DIR} /etc/kafka-rest
+
+cat > /etc/systemd/system/kafka-rest.service <<'UNIT'
+[Unit]
+Description=Confluent Kafka REST proxy for MSK (IAM auth)
+Wants=network-online.target
+After=network-online.target
+
+[Service]
+User=kafkarest
+Group=kafkarest
+Environment=CLASSPATH=${IAM_AUTH_JAR}
+Environment="KAFKAREST_HEAP_OPTS=-Xms256m -Xmx512m"
+ExecStart=${INSTALL_DIR}/current/bin/kafka-rest-start ${CONFIG_FILE}
+Restart=always
+RestartSec=5
+LimitNOFILE=65536
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+
+systemctl daemon-reload
+systemctl enable --now kafka-rest.service
+`;
+}

@@ -1,0 +1,58 @@
+// An S3 bucket secure by default: owner-enforced, versioned, encrypted, public access blocked, TLS only.
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { tlsOnlyBucketPolicy } from "./iam";
+
+export interface SecureBucket {
+  bucket: aws.s3.Bucket;
+  /** Wait on this before writing objects whose version id matters. */
+  versioning: aws.s3.BucketVersioning;
+  /** The settings that must exist before anything uses the bucket. */
+  ready: pulumi.Resource[];
+}
+
+export function secureBucket(
+  name: string,
+  bucketName: pulumi.Input<string>,
+  forceDestroy: boolean,
+  parent: pulumi.Resource,
+): SecureBucket {
+  const opts = { parent };
+  const bucket = new aws.s3.Bucket(name, { bucket: bucketName, forceDestroy }, opts);
+  const ownership = new aws.s3.BucketOwnershipControls(
+    `${name}-ownership`,
+    { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
+    opts,
+  );
+  const publicAccess = new aws.s3.BucketPublicAccessBlock(
+    `${name}-public-access`,
+    {
+      bucket: bucket.id,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    },
+    opts,
+  );
+  const versioning = new aws.s3.BucketVersioning(
+    `${name}-versioning`,
+    { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
+    opts,
+  );
+  const encryption = new aws.s3.BucketServerSideEncryptionConfiguration(
+    `${name}-encryption`,
+    {
+      bucket: bucket.id,
+      rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true }],
+    },
+    opts,
+  );
+  // S3 rejects concurrent changes of a bucket policy and its public access block, so they go one after the other.
+  const policy = new aws.s3.BucketPolicy(
+    `${name}-tls-only`,
+    { bucket: bucket.id, policy: bucket.arn.apply((arn) => JSON.stringify(tlsOnlyBucketPolicy(arn))) },
+    { parent, dependsOn: [publicAccess] },
+  );
+  return { bucket, versioning, ready: [ownership, publicAccess, versioning, encryption, policy] };
+}

@@ -1,0 +1,180 @@
+import { expect } from "chai";
+import { CONFIG_KEYS, ConfigError, OPTIONAL_KEYS, parseConfig, SECRET_KEYS } from "../../infra/config";
+import { PROJECT } from "../../infra/names";
+import { readProjectFile, readStackFile } from "./harness/stackConfig";
+
+const key = (name: string) => `${PROJECT}:${name}`;
+const minimal = {
+  "aws:region": "us-east-1",
+  [key("prefix")]: "pinpipe-dev",
+  [key("databricksHost")]: "https://dbc-1234abcd-5678.cloud.databricks.com",
+  [key("databricksToken")]: "dapi-token",
+  [key("databricksCrossAccountRoleName")]: "dbx-cross-account",
+};
+const without = (name: string) => Object.fromEntries(Object.entries(minimal).filter(([k]) => k !== name));
+
+function configError(raw: Record<string, string>): string {
+  try {
+    parseConfig(raw, "dev");
+  } catch (error) {
+    expect(error).to.be.instanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error("parseConfig accepted the config");
+}
+
+describe("stack config", () => {
+  it("defaults every optional key", () => {
+    const config = parseConfig(minimal, "dev");
+    expect(config.prefix).to.equal("pinpipe-dev");
+    expect(config.network).to.deep.equal({ vpcCidr: "10.40.0.0/16", azCount: 2, natGatewayPerAz: false });
+    expect(config.msk.mode).to.equal("provisioned");
+    expect(config.streams).to.deep.equal({ mode: "on-demand", shardCount: 1, retentionHours: 24 });
+    expect(config.api.stageName).to.equal("dev");
+    expect(config.api.allowStreamAdmin).to.equal(false);
+    expect(config.orchestration.webserverAccessMode).to.equal("PRIVATE_ONLY");
+    expect(config.orchestration.dagSchedule).to.equal("@daily");
+    expect(config.databricks.auth).to.deep.equal({ kind: "token", token: "dapi-token" });
+    expect(config.databricks.catalog).to.equal(undefined);
+  });
+
+  for (const [missing, command] of [
+    ["prefix", "pulumi config set prefix "],
+    ["aws:region", "pulumi config set aws:region "],
+    ["databricksHost", "pulumi config set databricksHost "],
+    ["databricksCrossAccountRoleName", "pulumi config set databricksCrossAccountRoleName "],
+    ["databricksToken", "pulumi config set --secret databricksToken "],
+  ]) {
+    it(`a missing ${missing} names itself and the command that sets it, on one line`, () => {
+      const message = configError(without(missing.includes(":") ? missing : key(missing)));
+      expect(message).to.contain(`"${missing.includes(":") ? missing : key(missing)}"`);
+      expect(message).to.contain(command);
+      expect(message).not.to.contain("\n");
+    });
+  }
+
+  it("reports every problem at once", () => {
+    const message = configError({ [key("azCount")]: "7" });
+    for (const name of ["prefix", "aws:region", "databricksHost", "databricksToken", "azCount"])
+      expect(message).to.contain(name);
+  });
+
+  it("rejects values of the wrong type or outside the allowed set", () => {
+    expect(configError({ ...minimal, [key("azCount")]: "two" })).to.match(
+      /azCount" is "two" but must be an integer from 2 to 3/,
+    );
+    expect(configError({ ...minimal, [key("natGatewayPerAz")]: "yes" })).to.match(
+      /natGatewayPerAz" is "yes" but must be true or false/,
+    );
+    expect(configError({ ...minimal, [key("mskMode")]: "huge" })).to.match(/one of provisioned, serverless/);
+    expect(configError({ ...minimal, [key("prefix")]: "Bad_Prefix" })).to.match(
+      /prefix "Bad_Prefix" is invalid/,
+    );
+    expect(configError({ ...minimal, [key("vpcCidr")]: "192.168.0.0/24" })).to.match(
+      /a 10\.N\.0\.0\/16 block/,
+    );
+    expect(configError({ ...minimal, [key("databricksHost")]: "dbc.cloud.databricks.com" })).to.match(
+      /workspace URL/,
+    );
+  });
+
+  it("checks values against each other", () => {
+    expect(configError({ ...minimal, [key("topicReplicationFactor")]: "3" })).to.match(
+      /exceeds the number of brokers/,
+    );
+    expect(configError({ ...minimal, [key("mwaaMinWorkers")]: "3", [key("mwaaMaxWorkers")]: "2" })).to.match(
+      /below mwaaMinWorkers/,
+    );
+  });
+
+  it("accepts an OAuth service principal instead of a token, but not both, and not half of one", () => {
+    const oauth = {
+      ...without(key("databricksToken")),
+      [key("databricksClientId")]: "sp-id",
+      [key("databricksClientSecret")]: "sp-secret",
+    };
+    expect(parseConfig(oauth, "prod").databricks.auth).to.deep.equal({
+      kind: "oauth",
+      clientId: "sp-id",
+      clientSecret: "sp-secret",
+    });
+    expect(configError({ ...oauth, [key("databricksToken")]: "t" })).to.match(/both set/);
+    expect(
+      configError({ ...without(key("databricksToken")), [key("databricksClientId")]: "sp-id" }),
+    ).to.contain("pulumi config set --secret databricksClientSecret");
+  });
+
+  describe("project and stack files", () => {
+    const project = readProjectFile();
+
+    it("Pulumi.yaml runs infra/index.ts with TypeScript and is named after the config namespace", () => {
+      const file = project as unknown as {
+        name: string;
+        main: string;
+        runtime: { name: string; options: { typescript: boolean } };
+      };
+      expect(file.name).to.equal(PROJECT);
+      expect(file.main).to.equal("infra/index.ts");
+      expect(file.runtime).to.deep.equal({ name: "nodejs", options: { typescript: true } });
+    });
+
+    it("Pulumi.yaml declares every key but the optional ones without default; undefaulted ones are the required keys", () => {
+      expect(Object.keys(project.config).sort()).to.deep.equal(
+        CONFIG_KEYS.filter((name) => !OPTIONAL_KEYS.includes(name)).sort(),
+      );
+      for (const secret of SECRET_KEYS) expect(OPTIONAL_KEYS).to.include(secret);
+      const undefaulted = Object.keys(project.config).filter(
+        (name) => project.config[name].default === undefined,
+      );
+      expect(undefaulted.sort()).to.deep.equal([
+        "databricksCrossAccountRoleName",
+        "databricksHost",
+        "prefix",
+      ]);
+      for (const name of undefaulted)
+        expect(() => parseConfig(without(key(name)), "dev"), name).to.throw(ConfigError);
+    });
+
+    it("the defaults in Pulumi.yaml are the program's defaults", () => {
+      const defaults = parseConfig(minimal, "dev");
+      const fromYaml = Object.fromEntries(
+        Object.entries(project.config)
+          .filter(([, spec]) => spec.default !== undefined)
+          .map(([name, spec]) => [key(name), String(spec.default)]),
+      );
+      expect(parseConfig({ ...minimal, ...fromYaml }, "dev")).to.deep.equal(defaults);
+    });
+
+    for (const stack of ["dev", "prod"]) {
+      it(`Pulumi.${stack}.yaml values have the types Pulumi.yaml declares (the CLI infers a value's type from its text)`, () => {
+        for (const [name, value] of Object.entries(readStackFile(stack))) {
+          const declared = project.config[name.slice(`${PROJECT}:`.length)];
+          if (name.startsWith("aws:") || declared === undefined) continue;
+          const inferred = /^-?[0-9]+$/.test(value)
+            ? "integer"
+            : /^(true|false)$/.test(value)
+              ? "boolean"
+              : "string";
+          expect(inferred, name).to.equal(declared.type);
+        }
+        for (const [name, spec] of Object.entries(project.config)) {
+          if (spec.default === undefined) continue;
+          const expectedJsType = spec.type === "integer" ? "number" : spec.type;
+          expect(typeof spec.default, name).to.equal(expectedJsType);
+        }
+      });
+    }
+
+    for (const stack of ["dev", "prod"]) {
+      it(`Pulumi.${stack}.yaml holds no secret, encrypted or not, and only known keys`, () => {
+        const values = readStackFile(stack);
+        for (const name of Object.keys(values)) {
+          if (name.startsWith("aws:")) continue;
+          expect(CONFIG_KEYS.map(key), name).to.include(name);
+          expect(SECRET_KEYS.map(key), name).not.to.include(name);
+        }
+        expect(JSON.stringify(values)).not.to.match(/secure|dapi/i);
+      });
+    }
+  });
+});

@@ -1,0 +1,736 @@
+// The whole program, run under mocks for the dev and the prod stack config (Pulumi.<stack>.yaml over the
+// defaults of Pulumi.yaml, plus what a user sets with `pulumi config set`), each in its own process.
+import {
+  PolicyResource,
+  ResourceValidationArgs,
+  ResourceValidationPolicy,
+  StackValidationArgs,
+  StackValidationPolicy,
+} from "@pulumi/policy";
+import { expect } from "chai";
+import versions from "../../versions.json";
+import { mwaaRequirements, renderDag } from "../../infra/dag";
+import { PolicyDocument, policyViolations } from "../../infra/iam";
+import { jobPackageFiles } from "../../infra/jobPackage";
+import { kinesisRequestTemplate, streamRoutes } from "../../infra/kinesisTemplates";
+import { dagFileName, mountPoint, PROJECT, streamNames, topicNames } from "../../infra/names";
+import { policies } from "../../infra/policy/policies";
+import { S3_SINK_FILE_NAME_TEMPLATE } from "../../infra/s3SinkConfig";
+import { ACCOUNT_ID, AL2023_AMI, DEPLOYER, RecordedResource, runStack, StackRun } from "./harness/stackRun";
+
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+const SECRET_MARK = "1b47061264138c4ac30d75fd1eb44270";
+type Json = Record<string, unknown>;
+
+const isSecret = (value: unknown) =>
+  typeof value === "object" && value !== null && (value as Json)[SECRET_SIG] === SECRET_MARK;
+const reveal = <T = unknown>(value: unknown): T =>
+  isSecret(value) ? ((value as Json).value as T) : (value as T);
+
+const HOST = "https://dbc-1234abcd-5678.cloud.databricks.com";
+const USER_SET = {
+  dev: {
+    values: {
+      [`${PROJECT}:databricksHost`]: HOST,
+      [`${PROJECT}:databricksCrossAccountRoleName`]: "dbx-cross-account",
+      [`${PROJECT}:databricksToken`]: "dapi-dev-token",
+    },
+    secretKeys: [`${PROJECT}:databricksToken`],
+  },
+  prod: {
+    values: {
+      [`${PROJECT}:databricksHost`]: HOST,
+      [`${PROJECT}:databricksCrossAccountRoleName`]: "dbx-cross-account",
+      [`${PROJECT}:databricksClientId`]: "sp-application-id",
+      [`${PROJECT}:databricksClientSecret`]: "sp-oauth-secret",
+      [`${PROJECT}:airflowDatabricksToken`]: "dapi-airflow-token",
+    },
+    secretKeys: [`${PROJECT}:databricksClientSecret`, `${PROJECT}:airflowDatabricksToken`],
+  },
+};
+
+const EXPECTED = {
+  dev: {
+    prefix: "pinpipe-dev",
+    azCount: 2,
+    natGateways: 1,
+    brokers: 2,
+    partitions: 3,
+    replication: 2,
+    proxies: 1,
+    streamMode: "ON_DEMAND",
+    admin: true,
+    paused: "PAUSED",
+    stage: "dev",
+    catalog: undefined,
+    forceDestroy: true,
+  },
+  prod: {
+    prefix: "pinpipe-prod",
+    azCount: 3,
+    natGateways: 3,
+    brokers: 3,
+    partitions: 12,
+    replication: 3,
+    proxies: 2,
+    streamMode: "PROVISIONED",
+    admin: false,
+    paused: "UNPAUSED",
+    stage: "prod",
+    catalog: "main",
+    forceDestroy: false,
+  },
+};
+
+class Resources {
+  constructor(readonly run: StackRun) {}
+  all(type: string): RecordedResource[] {
+    return this.run.resources.filter((resource) => resource.type === type);
+  }
+  one(type: string, nameSuffix = ""): RecordedResource {
+    const found = this.all(type).filter((resource) => resource.name.endsWith(nameSuffix));
+    expect(found, `${type} *${nameSuffix}`).to.have.length(1);
+    return found[0];
+  }
+  byId(id: unknown): RecordedResource {
+    const found = this.run.resources.find((resource) => resource.id === id);
+    if (!found) throw new Error(`no resource with id ${String(id)}`);
+    return found;
+  }
+}
+
+/** Every IAM policy document the program creates, with where it comes from. */
+function policyDocuments(run: StackRun): { where: string; doc: PolicyDocument }[] {
+  const documents: { where: string; doc: PolicyDocument }[] = [];
+  for (const resource of run.resources) {
+    const fields =
+      resource.type === "aws:iam/role:Role"
+        ? ["assumeRolePolicy"]
+        : [
+              "aws:iam/rolePolicy:RolePolicy",
+              "aws:iam/policy:Policy",
+              "aws:s3/bucketPolicy:BucketPolicy",
+            ].includes(resource.type)
+          ? ["policy"]
+          : [];
+    for (const field of fields) {
+      documents.push({
+        where: `${resource.name}.${field}`,
+        doc: JSON.parse(reveal<string>(resource.inputs[field])) as PolicyDocument,
+      });
+    }
+  }
+  return documents;
+}
+
+/** The recorded resources as CrossGuard sees them; `bucket` properties depend on the bucket they name. */
+function asPolicyResources(run: StackRun): PolicyResource[] {
+  const reveal_ = (value: unknown): unknown =>
+    isSecret(value)
+      ? reveal(value)
+      : Array.isArray(value)
+        ? value.map(reveal_)
+        : typeof value === "object" && value !== null
+          ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, reveal_(v)]))
+          : value;
+  const resources = run.resources.map(
+    (resource) =>
+      ({
+        type: resource.type,
+        name: resource.name,
+        props: reveal_(resource.inputs),
+        urn: `urn:pulumi:${run.stack}::${PROJECT}::${resource.type}::${resource.name}`,
+        dependencies: [],
+        propertyDependencies: {},
+      }) as unknown as PolicyResource,
+  );
+  run.resources.forEach((resource, index) => {
+    const bucket = run.resources.findIndex(
+      (candidate) => candidate.type === "aws:s3/bucket:Bucket" && candidate.id === resource.inputs.bucket,
+    );
+    if (bucket >= 0) resources[index].propertyDependencies.bucket = [resources[bucket]];
+  });
+  return resources;
+}
+
+for (const stack of ["dev", "prod"] as const) {
+  describe(`the program on the ${stack} stack (mocks)`, function () {
+    this.timeout(120_000);
+    const expected = EXPECTED[stack];
+    let run: StackRun;
+    let r: Resources;
+
+    before(async () => {
+      run = await runStack(stack, USER_SET[stack]);
+      r = new Resources(run);
+    });
+
+    describe("stack outputs", () => {
+      it("have DATA-CONTRACT section 6's names and shapes, and the stack's handles", () => {
+        expect(Object.keys(run.outputs).sort()).to.deep.equal(
+          [
+            "apiKey",
+            "apiUrl",
+            "batchJobId",
+            "dagBucket",
+            "dataBucket",
+            "mountPoint",
+            "mwaaUrl",
+            "streamJobId",
+            "streams",
+            "topics",
+          ].sort(),
+        );
+        expect(run.outputs.topics).to.deep.equal(topicNames(expected.prefix));
+        expect(run.outputs.streams).to.deep.equal(streamNames(expected.prefix));
+        expect(run.outputs.apiUrl).to.equal(
+          `https://api0id.execute-api.us-east-1.amazonaws.com/${expected.stage}`,
+        );
+        expect(run.outputs.apiKey).to.equal(r.one("aws:apigateway/apiKey:ApiKey").state.value);
+        expect(run.outputs.dataBucket).to.equal(`${expected.prefix}-pipeline-data-${ACCOUNT_ID}`);
+        expect(run.outputs.dagBucket).to.equal(`airflow-${expected.prefix}-dags-${ACCOUNT_ID}`);
+        expect(run.outputs.mountPoint).to.equal(mountPoint(expected.prefix));
+        expect(run.outputs.batchJobId).to.equal(r.one("databricks:index/job:Job", "-batch-job").id);
+        expect(run.outputs.streamJobId).to.equal(r.one("databricks:index/job:Job", "-stream-job").id);
+        expect(run.outputs.mwaaUrl).to.match(/^https:\/\/.+\.airflow\.us-east-1\.on\.aws$/);
+      });
+
+      it("only the API key is a secret output", () => {
+        expect(run.secretOutputs).to.deep.equal(["apiKey"]);
+      });
+    });
+
+    it("has one component per concern, and every resource name derives from the stack prefix", () => {
+      const components = run.resources.filter((resource) => resource.type.startsWith("pinterest:pipeline:"));
+      expect(components.map((component) => component.type).sort()).to.deep.equal(
+        [
+          "BatchIngestion",
+          "DataLake",
+          "DatabricksWorkspace",
+          "IngestApi",
+          "Network",
+          "Orchestration",
+          "StreamIngestion",
+        ]
+          .map((type) => `pinterest:pipeline:${type}`)
+          .sort(),
+      );
+      for (const resource of run.resources)
+        expect(resource.name, resource.type).to.match(new RegExp(`^${expected.prefix}-`));
+    });
+
+    describe("network", () => {
+      it("spans the zones with public and private subnets, and NAT for egress", () => {
+        const subnets = r.all("aws:ec2/subnet:Subnet");
+        expect(subnets).to.have.length(2 * expected.azCount);
+        const privateSubnets = subnets.filter((subnet) => subnet.name.includes("-private-"));
+        expect(new Set(privateSubnets.map((subnet) => subnet.inputs.availabilityZone)).size).to.equal(
+          expected.azCount,
+        );
+        expect(r.all("aws:ec2/natGateway:NatGateway")).to.have.length(expected.natGateways);
+        for (const table of r
+          .all("aws:ec2/routeTable:RouteTable")
+          .filter((t) => t.name.includes("-private-"))) {
+          expect((table.inputs.routes as Json[])[0].natGatewayId).to.be.a("string");
+        }
+      });
+
+      it("opens MSK's IAM port 9098 to the REST proxy and MSK Connect only, and nothing to the internet", () => {
+        const msk = r.one("aws:ec2/securityGroup:SecurityGroup", "-network-msk");
+        const ingress = msk.inputs.ingress as Json[];
+        expect(ingress).to.have.length(1);
+        expect(ingress[0]).to.include({ fromPort: 9098, toPort: 9098, protocol: "tcp" });
+        expect((ingress[0].securityGroups as string[]).sort()).to.deep.equal(
+          [
+            r.one("aws:ec2/securityGroup:SecurityGroup", "-network-rest-proxy").id,
+            r.one("aws:ec2/securityGroup:SecurityGroup", "-network-connect").id,
+          ].sort(),
+        );
+        expect(ingress[0].cidrBlocks).to.equal(undefined);
+        for (const group of r.all("aws:ec2/securityGroup:SecurityGroup")) {
+          for (const rule of (group.inputs.ingress as Json[] | undefined) ?? [])
+            expect(rule.cidrBlocks ?? [], group.name).not.to.include("0.0.0.0/0");
+        }
+      });
+    });
+
+    describe("data lake", () => {
+      it("is versioned, encrypted, blocked from the public and TLS only", () => {
+        const bucket = r
+          .all("aws:s3/bucket:Bucket")
+          .find((b) => b.inputs.bucket === run.outputs.dataBucket) as RecordedResource;
+        expect(bucket.inputs.forceDestroy).to.equal(expected.forceDestroy);
+        const of = (type: string) => r.all(type).filter((resource) => resource.inputs.bucket === bucket.id);
+        expect(
+          of("aws:s3/bucketVersioning:BucketVersioning")[0].inputs.versioningConfiguration,
+        ).to.deep.equal({ status: "Enabled" });
+        expect(
+          of("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"),
+        ).to.have.length(1);
+        expect(of("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")[0].inputs).to.include({
+          blockPublicAcls: true,
+          blockPublicPolicy: true,
+          ignorePublicAcls: true,
+          restrictPublicBuckets: true,
+        });
+        const policy = JSON.parse(
+          of("aws:s3/bucketPolicy:BucketPolicy")[0].inputs.policy as string,
+        ) as PolicyDocument;
+        expect(policy.Statement[0]).to.include({ Effect: "Deny" });
+        expect(policy.Statement[0].Condition).to.deep.equal({ Bool: { "aws:SecureTransport": false } });
+      });
+    });
+
+    describe("batch ingestion", () => {
+      it("MSK: IAM client auth, TLS, brokers over the zones, no topic auto-creation", () => {
+        const cluster = r.one("aws:msk/cluster:Cluster");
+        expect(cluster.inputs.clusterName).to.equal(`${expected.prefix}-msk`);
+        expect(cluster.inputs.numberOfBrokerNodes).to.equal(expected.brokers);
+        expect(cluster.inputs.clientAuthentication).to.deep.equal({
+          sasl: { iam: true },
+          unauthenticated: false,
+        });
+        expect(cluster.inputs.encryptionInfo).to.deep.equal({
+          encryptionInTransit: { clientBroker: "TLS", inCluster: true },
+        });
+        expect((cluster.inputs.brokerNodeGroupInfo as Json).clientSubnets).to.have.length(expected.azCount);
+        expect(r.one("aws:msk/configuration:Configuration").inputs.serverProperties).to.contain(
+          "auto.create.topics.enable=false",
+        );
+      });
+
+      it("declares the three topics", () => {
+        const topics = r.all("aws:msk/topic:Topic");
+        expect(topics.map((topic) => topic.inputs.name).sort()).to.deep.equal(
+          Object.values(topicNames(expected.prefix)).sort(),
+        );
+        for (const topic of topics)
+          expect(topic.inputs).to.include({
+            partitionCount: expected.partitions,
+            replicationFactor: expected.replication,
+          });
+      });
+
+      it("REST proxies: Amazon Linux 2023, private, spread over zones, IMDSv2, no SSH key, SSM, real user data", () => {
+        const instances = r.all("aws:ec2/instance:Instance");
+        expect(instances).to.have.length(expected.proxies);
+        expect(
+          new Set(instances.map((instance) => r.byId(instance.inputs.subnetId).inputs.availabilityZone)).size,
+        ).to.equal(expected.proxies);
+        expect(
+          run.invokes.find((invoke) => invoke.token === "aws:ssm/getParameter:getParameter")?.inputs.name,
+        ).to.equal("/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64");
+        for (const instance of instances) {
+          expect(instance.inputs.ami).to.equal(AL2023_AMI);
+          expect(instance.inputs.metadataOptions).to.include({ httpTokens: "required" });
+          expect(instance.inputs.keyName).to.equal(undefined);
+          expect(instance.inputs.associatePublicIpAddress).to.equal(false);
+          expect(r.byId(instance.inputs.subnetId).name).to.contain("-private-");
+          const userData = instance.inputs.userData as string;
+          expect(userData).to.contain(
+            `bootstrap.servers=${r.one("aws:msk/cluster:Cluster").state.bootstrapBrokersSaslIam}`,
+          );
+          expect(userData).to.contain("kafka-rest.service");
+        }
+        expect(r.one("aws:iam/rolePolicyAttachment:RolePolicyAttachment").inputs.policyArn).to.equal(
+          "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
+        );
+      });
+
+      it("the proxy's role can produce to this cluster's three topics only", () => {
+        const doc = JSON.parse(
+          r.one("aws:iam/rolePolicy:RolePolicy", "-rest-proxy-produce").inputs.policy as string,
+        ) as PolicyDocument;
+        const clusterArn = r.one("aws:msk/cluster:Cluster").state.arn as string;
+        const topicArns = Object.values(topicNames(expected.prefix)).map(
+          (topic) => `${clusterArn.replace(":cluster/", ":topic/")}/${topic}`,
+        );
+        expect(
+          doc.Statement.find((statement) => statement.Sid === "ProduceToPipelineTopics")?.Resource,
+        ).to.have.members(topicArns);
+      });
+
+      it("MSK Connect: the uploaded S3 sink plugin, IAM + TLS to the brokers, the contract's layout, CloudWatch logs", () => {
+        const pluginObject = r.one("aws:s3/bucketObjectv2:BucketObjectv2", "-s3-sink-plugin");
+        expect(pluginObject.inputs.key).to.equal("connect-plugins/s3-connector-for-apache-kafka-2.15.0.zip");
+        expect(r.byId(pluginObject.inputs.bucket).inputs.bucket).to.equal(run.outputs.dataBucket);
+        const plugin = r.one("aws:mskconnect/customPlugin:CustomPlugin");
+        expect(plugin.inputs.contentType).to.equal("ZIP");
+        const connector = r.one("aws:mskconnect/connector:Connector");
+        expect(connector.inputs.kafkaClusterClientAuthentication).to.deep.equal({
+          authenticationType: "IAM",
+        });
+        expect(connector.inputs.kafkaClusterEncryptionInTransit).to.deep.equal({ encryptionType: "TLS" });
+        expect((connector.inputs.plugins as Json[])[0]).to.deep.equal({
+          customPlugin: { arn: plugin.state.arn, revision: 1 },
+        });
+        const config = connector.inputs.connectorConfiguration as Record<string, string>;
+        expect(config.topics.split(",").sort()).to.deep.equal(
+          Object.values(topicNames(expected.prefix)).sort(),
+        );
+        expect(config["aws.s3.bucket.name"]).to.equal(run.outputs.dataBucket);
+        expect(config["file.name.template"]).to.equal(S3_SINK_FILE_NAME_TEMPLATE);
+        expect(S3_SINK_FILE_NAME_TEMPLATE).to.match(/^topics\/\{\{topic\}\}\/partition=\{\{partition\}\}\//);
+        expect(config["format.output.type"]).to.equal("jsonl");
+        expect(((connector.inputs.logDelivery as Json).workerLogDelivery as Json).cloudwatchLogs).to.include({
+          enabled: true,
+        });
+        expect(connector.inputs.serviceExecutionRoleArn).to.equal(
+          r.one("aws:iam/role:Role", "-batch-s3-sink").state.arn,
+        );
+      });
+    });
+
+    describe("stream ingestion", () => {
+      it("three KMS-encrypted streams named from the prefix, in the configured capacity mode", () => {
+        const streams = r.all("aws:kinesis/stream:Stream");
+        expect(streams.map((stream) => stream.inputs.name).sort()).to.deep.equal(
+          Object.values(streamNames(expected.prefix)).sort(),
+        );
+        for (const stream of streams) {
+          expect(stream.inputs).to.include({ encryptionType: "KMS", kmsKeyId: "alias/aws/kinesis" });
+          expect(stream.inputs.streamModeDetails).to.deep.equal({ streamMode: expected.streamMode });
+          expect(stream.inputs.retentionPeriod).to.equal(stack === "dev" ? 24 : 168);
+        }
+      });
+    });
+
+    describe("ingest API", () => {
+      it("has the contract's routes, create/delete only where allowed, and an API key on every method", () => {
+        const methods = r.all("aws:apigateway/method:Method");
+        const routes = methods
+          .map((method) => `${method.inputs.httpMethod} ${r.byId(method.inputs.resourceId).inputs.pathPart}`)
+          .sort();
+        const expectedRoutes = [
+          "POST {topic}",
+          ...streamRoutes(expected.admin).map(
+            (route) => `${route.httpMethod} ${route.path.split("/").pop()}`,
+          ),
+        ].sort();
+        expect(routes).to.deep.equal(expectedRoutes);
+        for (const method of methods) expect(method.inputs.apiKeyRequired, `${method.name}`).to.equal(true);
+      });
+
+      it("POST /topics/{topic} reaches the REST proxy privately through a VPC link and an internal NLB", () => {
+        const nlb = r.one("aws:lb/loadBalancer:LoadBalancer");
+        expect(nlb.inputs).to.include({ internal: true, loadBalancerType: "network" });
+        const integration = r
+          .all("aws:apigateway/integration:Integration")
+          .find((candidate) => candidate.inputs.type === "HTTP_PROXY") as RecordedResource;
+        expect(integration.inputs).to.include({
+          connectionType: "VPC_LINK",
+          connectionId: r.one("aws:apigateway/vpcLink:VpcLink").id,
+        });
+        expect(integration.inputs.uri).to.equal(`http://${nlb.state.dnsName}:8082/topics/{topic}`);
+        expect(integration.inputs.requestParameters).to.deep.equal({
+          "integration.request.path.topic": "method.request.path.topic",
+        });
+        const targets = r
+          .all("aws:lb/targetGroupAttachment:TargetGroupAttachment")
+          .map((a) => a.inputs.targetId);
+        expect(targets).to.have.members(r.all("aws:ec2/instance:Instance").map((instance) => instance.id));
+        expect(targets).to.have.length(expected.proxies);
+      });
+
+      it("Kinesis integrations use the templates and a role limited to the three streams", () => {
+        const kinesis = r
+          .all("aws:apigateway/integration:Integration")
+          .filter((integration) => integration.inputs.type === "AWS");
+        expect(kinesis).to.have.length(streamRoutes(expected.admin).length);
+        const role = r.one("aws:iam/role:Role", "-ingest-kinesis");
+        for (const integration of kinesis) {
+          const action = (integration.inputs.uri as string).split("/").pop() as Parameters<
+            typeof kinesisRequestTemplate
+          >[0];
+          expect(integration.inputs.requestTemplates).to.deep.equal({
+            "application/json": kinesisRequestTemplate(action),
+          });
+          expect(integration.inputs.credentials).to.equal(role.state.arn);
+        }
+        const doc = JSON.parse(
+          r.one("aws:iam/rolePolicy:RolePolicy", "-ingest-kinesis").inputs.policy as string,
+        ) as PolicyDocument;
+        const streamArns = r.all("aws:kinesis/stream:Stream").map((stream) => stream.state.arn);
+        for (const statement of doc.Statement) {
+          if ([statement.Action].flat().includes("kinesis:ListStreams")) continue;
+          expect(statement.Resource).to.have.members(streamArns);
+        }
+      });
+
+      it("a stage with JSON access logs, a throttled usage plan and the key attached", () => {
+        const stage = r.one("aws:apigateway/stage:Stage");
+        expect(stage.inputs.stageName).to.equal(expected.stage);
+        const logs = stage.inputs.accessLogSettings as Json;
+        expect(logs.destinationArn).to.equal(
+          r.one("aws:cloudwatch/logGroup:LogGroup", "-ingest-access-logs").state.arn,
+        );
+        expect(JSON.parse(logs.format as string)).to.include({
+          requestId: "$context.requestId",
+          status: "$context.status",
+        });
+        expect(r.one("aws:apigateway/account:Account").inputs.cloudwatchRoleArn).to.equal(
+          r.one("aws:iam/role:Role", "-ingest-cloudwatch").state.arn,
+        );
+        const plan = r.one("aws:apigateway/usagePlan:UsagePlan");
+        expect(plan.inputs.throttleSettings).to.deep.equal(
+          stack === "dev" ? { rateLimit: 50, burstLimit: 100 } : { rateLimit: 2000, burstLimit: 4000 },
+        );
+        const planKey = r.one("aws:apigateway/usagePlanKey:UsagePlanKey");
+        expect(planKey.inputs).to.include({
+          keyId: r.one("aws:apigateway/apiKey:ApiKey").id,
+          usagePlanId: plan.id,
+          keyType: "API_KEY",
+        });
+      });
+    });
+
+    describe("orchestration", () => {
+      it("MWAA: pinned Airflow version, private webserver, two private subnets, secrets backend", () => {
+        const mwaa = r.one("aws:mwaa/environment:Environment");
+        expect(mwaa.inputs.airflowVersion).to.equal(versions.mwaaAirflow);
+        expect(mwaa.inputs.webserverAccessMode).to.equal("PRIVATE_ONLY");
+        const subnets = (mwaa.inputs.networkConfiguration as Json).subnetIds as string[];
+        expect(subnets).to.have.length(2);
+        for (const subnet of subnets) expect(r.byId(subnet).name).to.contain("-private-");
+        expect(reveal<Json>(mwaa.inputs.airflowConfigurationOptions)).to.deep.equal({
+          "secrets.backend": "airflow.providers.amazon.aws.secrets.secrets_manager.SecretsManagerBackend",
+          "secrets.backend_kwargs": JSON.stringify({
+            connections_prefix: `airflow/${expected.prefix}/connections`,
+            variables_prefix: null,
+          }),
+        });
+        expect(
+          r.byId(r.all("aws:s3/bucket:Bucket").find((b) => b.inputs.bucket === run.outputs.dagBucket)?.id)
+            .inputs.bucket,
+        ).to.match(/^airflow-/);
+      });
+
+      it("uploads the rendered DAG and the requirements, and points MWAA at that requirements version", () => {
+        const dag = r.one("aws:s3/bucketObjectv2:BucketObjectv2", "-orchestration-dag");
+        expect(dag.inputs.key).to.equal(`dags/${dagFileName(expected.prefix)}`);
+        expect(dag.inputs.content).to.equal(
+          renderDag({ prefix: expected.prefix, jobId: run.outputs.batchJobId as string, schedule: "@daily" }),
+        );
+        const requirements = r.one("aws:s3/bucketObjectv2:BucketObjectv2", "-orchestration-requirements");
+        expect(requirements.inputs.key).to.equal("requirements.txt");
+        expect(requirements.inputs.content).to.equal(mwaaRequirements());
+        const dagBucket = r
+          .all("aws:s3/bucket:Bucket")
+          .find((b) => b.inputs.bucket === run.outputs.dagBucket) as RecordedResource;
+        expect(dag.inputs.bucket).to.equal(dagBucket.id);
+        expect(requirements.inputs.bucket).to.equal(dagBucket.id);
+        const mwaa = r.one("aws:mwaa/environment:Environment");
+        expect(mwaa.inputs.sourceBucketArn).to.equal(dagBucket.state.arn);
+        expect(mwaa.inputs.dagS3Path).to.equal("dags");
+        expect(mwaa.inputs.requirementsS3Path).to.equal("requirements.txt");
+        expect(mwaa.inputs.requirementsS3ObjectVersion).to.equal(requirements.state.versionId);
+      });
+
+      it("the Databricks connection is a Secrets Manager secret set from a Pulumi secret", () => {
+        const secret = r.one("aws:secretsmanager/secret:Secret");
+        expect(secret.inputs.name).to.equal(`airflow/${expected.prefix}/connections/databricks_default`);
+        const version = r.one("aws:secretsmanager/secretVersion:SecretVersion");
+        expect(isSecret(version.inputs.secretString)).to.equal(true);
+        const connection = JSON.parse(reveal<string>(version.inputs.secretString)) as Json;
+        expect(connection).to.deep.equal({
+          conn_type: "databricks",
+          host: HOST,
+          password: stack === "dev" ? "dapi-dev-token" : "dapi-airflow-token",
+        });
+        const doc = JSON.parse(
+          r.one("aws:iam/rolePolicy:RolePolicy", "-orchestration-execution").inputs.policy as string,
+        ) as PolicyDocument;
+        const read = doc.Statement.find((statement) => statement.Sid === "ReadAirflowConnections");
+        expect(read?.Resource).to.deep.equal([
+          `arn:aws:secretsmanager:us-east-1:${ACCOUNT_ID}:secret:airflow/${expected.prefix}/connections/*`,
+        ]);
+      });
+    });
+
+    describe("databricks", () => {
+      it("the workspace provider uses the configured host and secret credentials", () => {
+        const provider = r.one("pulumi:providers:databricks");
+        expect(provider.inputs.host).to.equal(HOST);
+        if (stack === "dev")
+          expect(isSecret(provider.inputs.token) && reveal(provider.inputs.token)).to.equal("dapi-dev-token");
+        else {
+          expect(provider.inputs.clientId).to.equal("sp-application-id");
+          expect(isSecret(provider.inputs.clientSecret) && reveal(provider.inputs.clientSecret)).to.equal(
+            "sp-oauth-secret",
+          );
+        }
+        for (const resource of run.resources.filter((candidate) =>
+          candidate.type.startsWith("databricks:index/"),
+        )) {
+          expect(resource.provider, resource.name).to.match(/pulumi:providers:databricks::/);
+        }
+      });
+
+      it("instance profile for the data bucket and streams, and PassRole for the cross-account role", () => {
+        const profile = r.one("aws:iam/instanceProfile:InstanceProfile", "-databricks-data-access");
+        expect(r.one("databricks:index/instanceProfile:InstanceProfile").inputs.instanceProfileArn).to.equal(
+          profile.state.arn,
+        );
+        const passRole = r.one("aws:iam/rolePolicy:RolePolicy", "-databricks-pass-role");
+        expect(passRole.inputs.role).to.equal("dbx-cross-account");
+        const passDoc = JSON.parse(passRole.inputs.policy as string) as PolicyDocument;
+        expect(passDoc.Statement).to.deep.equal([
+          {
+            Sid: "PassDataAccessRole",
+            Effect: "Allow",
+            Action: ["iam:PassRole"],
+            Resource: [r.one("aws:iam/role:Role", "-databricks-data-access").state.arn],
+          },
+        ]);
+      });
+
+      it("a single-node cluster on the pinned runtime with auto-termination, and the S3 mount", () => {
+        const cluster = r.one("databricks:index/cluster:Cluster");
+        expect(cluster.inputs.sparkVersion).to.equal(versions.databricksRuntime);
+        expect(cluster.inputs.numWorkers).to.equal(0);
+        expect(cluster.inputs.sparkConf).to.include({ "spark.databricks.cluster.profile": "singleNode" });
+        expect(cluster.inputs.autoterminationMinutes).to.equal(stack === "dev" ? 15 : 30);
+        const mount = r.one("databricks:index/mount:Mount");
+        expect(`/mnt/${mount.inputs.name}`).to.equal(run.outputs.mountPoint);
+        expect(mount.inputs.s3).to.deep.equal({
+          bucketName: run.outputs.dataBucket,
+          instanceProfile: r.one("aws:iam/instanceProfile:InstanceProfile", "-databricks-data-access").state
+            .arn,
+        });
+        expect(mount.inputs.clusterId).to.equal(cluster.id);
+      });
+
+      it("uploads every module of the job package and the two entry files as workspace files", () => {
+        const files = r.all("databricks:index/workspaceFile:WorkspaceFile");
+        const dir = `/Shared/pinterest-pipeline/${expected.prefix}`;
+        const expectedPaths = [
+          ...jobPackageFiles().map((file) => `${dir}/src/pinterest_jobs/${file.name}`),
+          `${dir}/run_batch.py`,
+          `${dir}/run_stream.py`,
+        ];
+        expect(files.map((file) => file.inputs.path).sort()).to.deep.equal(expectedPaths.sort());
+        for (const file of jobPackageFiles()) {
+          expect(
+            files.find((candidate) => candidate.inputs.path === `${dir}/src/pinterest_jobs/${file.name}`)
+              ?.inputs.contentBase64,
+          ).to.equal(file.contentBase64);
+        }
+        const entry = Buffer.from(
+          files.find((file) => file.inputs.path === `${dir}/run_batch.py`)?.inputs.contentBase64 as string,
+          "base64",
+        ).toString();
+        expect(entry).to.contain(`sys.path.insert(0, "/Workspace${dir}/src")`);
+        expect(entry).to.contain('runpy.run_module("pinterest_jobs.batch"');
+      });
+
+      it("the batch job runs pinterest_jobs.batch on the cluster with the mount, output, prefix and topics", () => {
+        const job = r.one("databricks:index/job:Job", "-batch-job");
+        const task = (job.inputs.tasks as Json[])[0];
+        expect(task.existingClusterId).to.equal(r.one("databricks:index/cluster:Cluster").id);
+        const python = task.sparkPythonTask as Json;
+        expect(python.pythonFile).to.equal(`/Shared/pinterest-pipeline/${expected.prefix}/run_batch.py`);
+        expect(python.source).to.equal("WORKSPACE");
+        const output = expected.catalog
+          ? `${expected.catalog}.${expected.prefix.replace(/-/g, "_")}_batch`
+          : `dbfs:///mnt/${expected.prefix}-data/delta/batch`;
+        const topics = topicNames(expected.prefix);
+        expect(python.parameters).to.deep.equal([
+          "--input",
+          `dbfs:///mnt/${expected.prefix}-data`,
+          "--output",
+          output,
+          "--prefix",
+          expected.prefix,
+          "--topics",
+          `pin=${topics.pin},geo=${topics.geo},user=${topics.user}`,
+        ]);
+        expect(job.inputs.schedule).to.equal(undefined);
+      });
+
+      it("the stream job runs pinterest_jobs.stream continuously from the three Kinesis streams", () => {
+        const job = r.one("databricks:index/job:Job", "-stream-job");
+        expect(job.inputs.continuous).to.deep.equal({ pauseStatus: expected.paused });
+        const task = (job.inputs.tasks as Json[])[0];
+        const cluster = task.newCluster as Json;
+        expect(cluster.sparkVersion).to.equal(versions.databricksRuntime);
+        expect((cluster.awsAttributes as Json).instanceProfileArn).to.equal(
+          r.one("aws:iam/instanceProfile:InstanceProfile", "-databricks-data-access").state.arn,
+        );
+        const parameters = (task.sparkPythonTask as Json).parameters as string[];
+        const option = (name: string) => parameters[parameters.indexOf(name) + 1];
+        const streams = streamNames(expected.prefix);
+        expect(option("--source")).to.equal("kinesis");
+        expect(option("--prefix")).to.equal(expected.prefix);
+        expect(option("--streams")).to.equal(`pin=${streams.pin},geo=${streams.geo},user=${streams.user}`);
+        expect(option("--checkpoint")).to.equal(`dbfs:///mnt/${expected.prefix}-data/checkpoints/stream`);
+        expect(option("--region")).to.equal("us-east-1");
+        expect(option("--initial-position")).to.equal("trim_horizon");
+        expect(option("--output")).to.equal(
+          expected.catalog
+            ? `main.${expected.prefix.replace(/-/g, "_")}_stream`
+            : `dbfs:///mnt/${expected.prefix}-data/delta/stream`,
+        );
+      });
+
+      it("with a Unity Catalog catalog, both clusters run as the deploying identity (single-user access mode)", () => {
+        const cluster = r.one("databricks:index/cluster:Cluster");
+        const jobCluster = (r.one("databricks:index/job:Job", "-stream-job").inputs.tasks as Json[])[0]
+          .newCluster as Json;
+        for (const spec of [cluster.inputs, jobCluster]) {
+          if (expected.catalog)
+            expect(spec).to.include({ dataSecurityMode: "SINGLE_USER", singleUserName: DEPLOYER });
+          else expect(spec.dataSecurityMode).to.equal(undefined);
+        }
+      });
+
+      it("declares the Unity Catalog schemas only when a catalog is configured", () => {
+        const schemas = r.all("databricks:index/schema:Schema");
+        if (expected.catalog) {
+          expect(
+            schemas.map((schema) => `${schema.inputs.catalogName}.${schema.inputs.name}`).sort(),
+          ).to.deep.equal(
+            [
+              `main.${expected.prefix.replace(/-/g, "_")}_batch`,
+              `main.${expected.prefix.replace(/-/g, "_")}_stream`,
+            ].sort(),
+          );
+        } else expect(schemas).to.deep.equal([]);
+      });
+    });
+
+    it("every IAM policy document parses and has no wildcard action, nor a wildcard action on every resource", () => {
+      const documents = policyDocuments(run);
+      expect(documents.length).to.be.greaterThan(10);
+      for (const { where, doc } of documents) {
+        expect(doc.Version, where).to.equal("2012-10-17");
+        expect(policyViolations(doc), where).to.deep.equal([]);
+      }
+    });
+
+    it("passes every rule of the CrossGuard policy pack", async () => {
+      const resources = asPolicyResources(run);
+      const violations: string[] = [];
+      for (const policy of policies) {
+        const report = (message: string) => violations.push(`${policy.name}: ${message}`);
+        if ("validateStack" in policy) {
+          await (policy as StackValidationPolicy).validateStack(
+            { resources } as unknown as StackValidationArgs,
+            report,
+          );
+        } else {
+          for (const resource of resources) {
+            for (const check of [(policy as ResourceValidationPolicy).validateResource ?? []].flat()) {
+              await check(resource as unknown as ResourceValidationArgs, (message: string) =>
+                report(`${resource.name}: ${message}`),
+              );
+            }
+          }
+        }
+      }
+      expect(violations).to.deep.equal([]);
+      expect(resources.filter((resource) => resource.propertyDependencies.bucket).length).to.be.greaterThan(
+        8,
+      );
+    });
+  });
+}
