@@ -1,0 +1,134 @@
+// The local gateway: serves the two HTTP contracts of DATA-CONTRACT section 2 and forwards to Kafka and Kinesis,
+// as API Gateway with the Kafka REST proxy and the Kinesis integration do in the cloud.
+import fs from "node:fs";
+import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { TABLES, topicNames, streamNames, type PerTable, type Table } from "../../infra/names";
+import { HttpError, readBody, sendJson } from "./http";
+import { checkContentType, KafkaForwarder, parseProduceBody } from "./kafka-rest";
+import { KinesisForwarder, parsePutRecordBody, parsePutRecordsBody } from "./kinesis-proxy";
+
+export interface GatewayOptions {
+  /** 0 picks a free port. */
+  port: number;
+  apiKey: string;
+  prefix: string;
+  kafkaBootstrap: string;
+  kinesisEndpoint: string;
+  /** Failed requests are written here, one line each. */
+  logFile: string;
+}
+
+/** Records the gateway acknowledged with a success answer, per path and table. */
+export interface AcceptedCounts {
+  batch: PerTable<number>;
+  stream: PerTable<number>;
+}
+
+export interface Gateway {
+  readonly url: string;
+  accepted(): AcceptedCounts;
+  stop(): Promise<void>;
+}
+
+/** Path of the local-only endpoint that reports the accepted counts (needs the API key too). */
+export const ACCEPTED_PATH = "/_local/accepted";
+
+const zeroCounts = (): PerTable<number> => ({ pin: 0, geo: 0, user: 0 });
+
+function tableByName(names: PerTable<string>): Map<string, Table> {
+  return new Map(TABLES.map((table) => [names[table], table]));
+}
+
+const notFound = (message: string): HttpError => new HttpError(404, { message });
+
+export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
+  const topics = tableByName(topicNames(opts.prefix));
+  const streams = tableByName(streamNames(opts.prefix));
+  const kafka = new KafkaForwarder(opts.kafkaBootstrap);
+  const kinesis = new KinesisForwarder(opts.kinesisEndpoint);
+  const counts: AcceptedCounts = { batch: zeroCounts(), stream: zeroCounts() };
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.headers["x-api-key"] !== opts.apiKey) throw new HttpError(403, { message: "Forbidden" });
+    const url = new URL(req.url ?? "/", "http://gateway");
+    const parts = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
+
+    if (req.method === "GET" && url.pathname === ACCEPTED_PATH) return sendJson(res, 200, counts);
+
+    if (parts[0] === "topics" && parts.length === 2) {
+      if (req.method !== "POST")
+        throw new HttpError(405, { error_code: 405, message: "use POST /topics/{topic}" });
+      const table = topics.get(parts[1]);
+      if (!table) throw new HttpError(404, { error_code: 40401, message: `Topic ${parts[1]} not found.` });
+      checkContentType(req.headers["content-type"]);
+      const records = parseProduceBody(await readBody(req));
+      const answer = await kafka.produce(parts[1], records);
+      counts.batch[table] += records.length;
+      return sendJson(res, 200, answer);
+    }
+
+    if (parts[0] === "streams" && parts.length === 3 && (parts[2] === "record" || parts[2] === "records")) {
+      if (req.method !== "PUT")
+        throw new HttpError(405, { message: `use PUT /streams/{stream}/${parts[2]}` });
+      const table = streams.get(parts[1]);
+      if (!table)
+        throw new HttpError(400, {
+          __type: "ResourceNotFoundException",
+          message: `Stream ${parts[1]} not found.`,
+        });
+      const body = await readBody(req);
+      if (parts[2] === "record") {
+        const answer = await kinesis.putRecord(parts[1], parsePutRecordBody(body, parts[1]));
+        counts.stream[table] += 1;
+        return sendJson(res, 200, answer);
+      }
+      const answer = await kinesis.putRecords(parts[1], parsePutRecordsBody(body, parts[1]));
+      counts.stream[table] += answer.Records.length - answer.FailedRecordCount;
+      return sendJson(res, 200, answer);
+    }
+
+    throw notFound(
+      `no route for ${req.method} ${url.pathname}: use POST /topics/{topic} or PUT /streams/{stream}/record[s]`,
+    );
+  }
+
+  const server = http.createServer((req, res) => {
+    route(req, res).catch((error: unknown) => {
+      const failure =
+        error instanceof HttpError ? error : new HttpError(500, { message: (error as Error).message });
+      if (failure.status >= 500) {
+        fs.appendFileSync(
+          opts.logFile,
+          `${new Date().toISOString()} ${req.method} ${req.url} ${failure.status} ${failure.message}\n`,
+        );
+      }
+      if (!res.headersSent) sendJson(res, failure.status, failure.body);
+      else res.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", (error: NodeJS.ErrnoException) =>
+      reject(
+        new Error(
+          error.code === "EADDRINUSE"
+            ? `gateway: port ${opts.port} on 127.0.0.1 is already in use; stop what uses it or choose another port`
+            : `gateway: cannot listen on 127.0.0.1:${opts.port} (${error.message})`,
+        ),
+      ),
+    );
+    server.listen(opts.port, "127.0.0.1", () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    accepted: () => structuredClone(counts),
+    async stop() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await kafka.close();
+      kinesis.close();
+    },
+  };
+}

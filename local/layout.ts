@@ -1,0 +1,45 @@
+// Where local mode keeps its state, below one state directory (default `.local/` in the repository).
+import path from "node:path";
+import { REPO_ROOT } from "./services/java";
+
+export const DEFAULT_STATE_DIR = path.join(REPO_ROOT, ".local");
+
+export interface Layout {
+  stateDir: string;
+  /** Everything a run writes and the next run starts without. */
+  runDirs: string[];
+  logsDir: string;
+  dataDir: string;
+  /** The Databricks mount's stand-in: the sink writes topics/{topic}/partition={n}/ here. */
+  mountDir: string;
+  /** Batch job output: silver tables, quarantine and the nine gold tables. */
+  batchDir: string;
+  /** Stream job output and its checkpoints. */
+  streamDir: string;
+  checkpointDir: string;
+  outputsFile: string;
+  /** Written while a stack started with --keep runs; read by `down`. */
+  stackFile: string;
+  summaryFile: string;
+}
+
+export function layoutOf(stateDir: string): Layout {
+  const dir = path.resolve(stateDir);
+  const at = (...parts: string[]): string => path.join(dir, ...parts);
+  const layout = {
+    stateDir: dir,
+    logsDir: at("logs"),
+    dataDir: at("data"),
+    mountDir: at("mount"),
+    batchDir: at("lake", "batch"),
+    streamDir: at("lake", "stream"),
+    checkpointDir: at("lake", "checkpoints"),
+    outputsFile: at("outputs.json"),
+    stackFile: at("stack.json"),
+    summaryFile: at("summary.json"),
+  };
+  return {
+    ...layout,
+    runDirs: [layout.logsDir, layout.dataDir, layout.mountDir, at("lake"), at("jobs"), at("emulator")],
+  };
+}

@@ -1,0 +1,180 @@
+// Starts the local stand-ins of the cloud, wires them like the cloud, and writes the outputs file.
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { CreateStreamCommand, DescribeStreamSummaryCommand } from "@aws-sdk/client-kinesis";
+import { Kafka, logLevel } from "kafkajs";
+import { TABLES, streamNames, topicNames, validatePrefix, type PerTable } from "../infra/names";
+import { startGateway, type Gateway } from "./gateway/server";
+import type { Layout } from "./layout";
+import type { Ports } from "./ports";
+import { startKafkaConnect, type KafkaConnect } from "./services/connect";
+import { startKafkaBroker, type KafkaBroker } from "./services/kafka";
+import { startKinesisServer, type KinesisServer } from "./services/kinesis";
+import { startMariaDb, type MariaDb } from "./services/mariadb";
+import { kinesisClient } from "./kinesis-client";
+import { waitUntil } from "./services/net";
+
+/** The stack outputs of DATA-CONTRACT section 6, plus what only local mode has. */
+export interface Outputs {
+  apiUrl: string;
+  apiKey: string;
+  topics: PerTable<string>;
+  streams: PerTable<string>;
+  mountDir: string;
+}
+
+/** Everything the pipeline steps need to reach a running stack; also what `stack.json` holds for --keep. */
+export interface StackEndpoints {
+  prefix: string;
+  outputs: Outputs;
+  dbUrl: string;
+  kafkaBootstrap: string;
+  connectUrl: string;
+  kinesisEndpoint: string;
+  logsDir: string;
+}
+
+export interface Stack {
+  endpoints: StackEndpoints;
+  gateway: Gateway;
+  kafka: KafkaBroker;
+  stop(): Promise<void>;
+}
+
+async function createTopics(bootstrap: string, topics: string[]): Promise<void> {
+  const admin = new Kafka({
+    clientId: "local-setup",
+    brokers: [bootstrap],
+    logLevel: logLevel.NOTHING,
+  }).admin();
+  await admin.connect();
+  try {
+    // One partition each: the local sink writes a topic to one file, topics/{topic}/partition=0/.
+    await admin.createTopics({
+      topics: topics.map((topic) => ({ topic, numPartitions: 1, replicationFactor: 1 })),
+      waitForLeaders: true,
+    });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function createStreams(endpoint: string, streams: string[]): Promise<void> {
+  const client = kinesisClient(endpoint);
+  try {
+    for (const stream of streams)
+      await client.send(new CreateStreamCommand({ StreamName: stream, ShardCount: 1 }));
+    await waitUntil(
+      async () => {
+        for (const stream of streams) {
+          const summary = await client.send(new DescribeStreamSummaryCommand({ StreamName: stream }));
+          if (summary.StreamDescriptionSummary?.StreamStatus !== "ACTIVE") return false;
+        }
+        return true;
+      },
+      { timeoutMs: 30_000, describe: () => `Kinesis streams ${streams.join(", ")} did not become ACTIVE` },
+    );
+  } finally {
+    client.destroy();
+  }
+}
+
+/** Stops what started so far, newest first, and never throws. */
+async function stopAll(stoppers: (() => Promise<void>)[]): Promise<void> {
+  for (const stop of [...stoppers].reverse()) await stop().catch(() => undefined);
+}
+
+export async function startStack(opts: {
+  prefix: string;
+  layout: Layout;
+  ports: Ports;
+  say: (line: string) => void;
+}): Promise<Stack> {
+  const { layout, ports, say } = opts;
+  const prefix = validatePrefix(opts.prefix);
+  const topics = topicNames(prefix);
+  const streams = streamNames(prefix);
+  const logOf = (name: string): string => path.join(layout.logsDir, `${name}.log`);
+  const dataOf = (name: string): string => path.join(layout.dataDir, name);
+  fs.mkdirSync(layout.logsDir, { recursive: true });
+  fs.mkdirSync(layout.mountDir, { recursive: true });
+
+  const stoppers: (() => Promise<void>)[] = [];
+  const track = <T extends { stop(): Promise<void> }>(service: T): T => {
+    stoppers.push(() => service.stop());
+    return service;
+  };
+  try {
+    say(
+      `starting MariaDB (:${ports.mariadb}), Kinesis (moto, :${ports.kinesis}) and Kafka (KRaft, :${ports.kafka})`,
+    );
+    const results = await Promise.allSettled([
+      startMariaDb({ dataDir: dataOf("mariadb"), port: ports.mariadb, logFile: logOf("mariadb") }),
+      startKinesisServer({ port: ports.kinesis, logFile: logOf("kinesis") }),
+      startKafkaBroker({
+        dataDir: dataOf("kafka"),
+        port: ports.kafka,
+        controllerPort: ports.kafkaController,
+        logFile: logOf("kafka"),
+      }),
+    ]);
+    for (const result of results) if (result.status === "fulfilled") track(result.value);
+    const failed = results.find((result): result is PromiseRejectedResult => result.status === "rejected");
+    if (failed) throw failed.reason;
+    const [db, kinesis, kafka] = results.map(
+      (result) => (result as PromiseFulfilledResult<unknown>).value,
+    ) as [MariaDb, KinesisServer, KafkaBroker];
+
+    say(
+      `creating topics ${Object.values(topics).join(", ")} and streams ${Object.values(streams).join(", ")}`,
+    );
+    await createTopics(kafka.bootstrap, Object.values(topics));
+    await createStreams(kinesis.endpoint, Object.values(streams));
+
+    say(`starting Kafka Connect with the sinks into ${layout.mountDir} (:${ports.connect})`);
+    const connect: KafkaConnect = track(
+      await startKafkaConnect({
+        bootstrap: kafka.bootstrap,
+        topics: TABLES.map((table) => topics[table]),
+        mountDir: layout.mountDir,
+        dataDir: dataOf("connect"),
+        port: ports.connect,
+        logFile: logOf("connect"),
+      }),
+    );
+
+    const apiKey = crypto.randomBytes(20).toString("hex");
+    const gateway = track(
+      await startGateway({
+        port: ports.gateway,
+        apiKey,
+        prefix,
+        kafkaBootstrap: kafka.bootstrap,
+        kinesisEndpoint: kinesis.endpoint,
+        logFile: logOf("gateway"),
+      }),
+    );
+    say(`gateway on ${gateway.url}`);
+
+    const outputs: Outputs = { apiUrl: gateway.url, apiKey, topics, streams, mountDir: layout.mountDir };
+    fs.writeFileSync(layout.outputsFile, JSON.stringify(outputs, null, 2) + "\n", { mode: 0o600 });
+    return {
+      endpoints: {
+        prefix,
+        outputs,
+        dbUrl: db.url,
+        kafkaBootstrap: kafka.bootstrap,
+        connectUrl: connect.restUrl,
+        kinesisEndpoint: kinesis.endpoint,
+        logsDir: layout.logsDir,
+      },
+      gateway,
+      kafka,
+      stop: () => stopAll(stoppers),
+    };
+  } catch (error) {
+    await stopAll(stoppers);
+    throw error;
+  }
+}

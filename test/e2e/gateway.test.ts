@@ -1,0 +1,156 @@
+// The local gateway's answers to requests it must refuse, and the CLI's flags; neither needs Kafka or Kinesis running.
+import { expect } from "chai";
+import { parseArgs, UsageError } from "../../local/args";
+import { startGateway, type Gateway } from "../../local/gateway/server";
+import { freePort } from "../../local/services/net";
+
+describe("local gateway refuses bad requests with a JSON error", function () {
+  let gateway: Gateway;
+  const apiKey = "test-key";
+
+  before(async () => {
+    // Nothing listens on these ports: every request below must be refused before anything is forwarded.
+    gateway = await startGateway({
+      port: 0,
+      apiKey,
+      prefix: "gwtest",
+      kafkaBootstrap: `127.0.0.1:${await freePort()}`,
+      kinesisEndpoint: `http://127.0.0.1:${await freePort()}`,
+      logFile: "/dev/null",
+    });
+  });
+  after(() => gateway.stop());
+
+  async function call(
+    method: string,
+    path: string,
+    body: string,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; json: Record<string, unknown> }> {
+    const response = await fetch(`${gateway.url}${path}`, {
+      method,
+      body: method === "GET" ? undefined : body,
+      headers: { "x-api-key": apiKey, ...headers },
+    });
+    expect(response.headers.get("content-type")).to.equal("application/json");
+    return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+  }
+  const kafkaJson = { "content-type": "application/vnd.kafka.json.v2+json" };
+  const goodProduce = JSON.stringify({ records: [{ value: { index: 1 } }] });
+
+  it("answers 403 without the API key", async () => {
+    const { status, json } = await call("POST", "/topics/gwtest.pin", goodProduce, {
+      ...kafkaJson,
+      "x-api-key": "wrong",
+    });
+    expect(status).to.equal(403);
+    expect(json.message).to.equal("Forbidden");
+  });
+
+  it("answers 415 to a produce request that is not Kafka JSON v2", async () => {
+    const { status, json } = await call("POST", "/topics/gwtest.pin", goodProduce, {
+      "content-type": "application/json",
+    });
+    expect(status).to.equal(415);
+    expect(json.message).to.match(/application\/vnd\.kafka\.json\.v2\+json/);
+  });
+
+  it("answers 404 for a topic the stack does not have", async () => {
+    const { status, json } = await call("POST", "/topics/other.pin", goodProduce, kafkaJson);
+    expect([status, json.error_code]).to.deep.equal([404, 40401]);
+  });
+
+  it("answers 422 to a body that is not JSON or has no records", async () => {
+    for (const body of ["{not json", "{}", '{"records": []}', '{"records": [{"key": 1}]}']) {
+      const { status, json } = await call("POST", "/topics/gwtest.geo", body, kafkaJson);
+      expect([status, json.error_code], body).to.deep.equal([422, 422]);
+    }
+  });
+
+  it("answers 400 to Kinesis requests without Data or PartitionKey, or for another stream", async () => {
+    const cases: [string, string][] = [
+      ["/streams/gwtest-pin/record", JSON.stringify({ PartitionKey: "1" })],
+      ["/streams/gwtest-pin/record", JSON.stringify({ Data: { ind: 1 } })],
+      [
+        "/streams/gwtest-pin/record",
+        JSON.stringify({ StreamName: "gwtest-geo", Data: { ind: 1 }, PartitionKey: "1" }),
+      ],
+      ["/streams/gwtest-pin/records", JSON.stringify({ Records: [] })],
+      ["/streams/other-pin/records", JSON.stringify({ Records: [{ Data: {}, PartitionKey: "1" }] })],
+    ];
+    for (const [path, body] of cases) {
+      const { status, json } = await call("PUT", path, body, { "content-type": "application/json" });
+      expect(status, body).to.equal(400);
+      expect(json.message, body).to.be.a("string").and.not.equal("");
+    }
+  });
+
+  it("answers 404 to an unknown route and counts nothing", async () => {
+    expect((await call("GET", "/nothing", "")).status).to.equal(404);
+    const counts = (await call("GET", "/_local/accepted", "")).json;
+    expect(counts).to.deep.equal({ batch: { pin: 0, geo: 0, user: 0 }, stream: { pin: 0, geo: 0, user: 0 } });
+  });
+
+  it("answers 503 when Kafka cannot take the records, so that the client retries", async function () {
+    this.timeout(60_000);
+    const { status, json } = await call("POST", "/topics/gwtest.user", goodProduce, kafkaJson);
+    expect(status).to.equal(503);
+    expect(json.message).to.match(/^Kafka did not accept the records/);
+  });
+});
+
+describe("local mode flags", () => {
+  it("defaults to up with 2000 posts, prefix local and the default port base", () => {
+    expect(parseArgs([])).to.include({
+      command: "up",
+      posts: 2000,
+      keep: false,
+      prefix: "local",
+      portBase: 19100,
+    });
+  });
+
+  it("reads every flag", () => {
+    const args = parseArgs([
+      "up",
+      "--posts",
+      "50",
+      "--keep",
+      "--prefix",
+      "abc",
+      "--port-base",
+      "0",
+      "--state-dir",
+      "/tmp/x",
+      "--summary",
+      "/tmp/s.json",
+    ]);
+    expect(args).to.include({
+      posts: 50,
+      keep: true,
+      prefix: "abc",
+      portBase: 0,
+      stateDir: "/tmp/x",
+      summaryFile: "/tmp/s.json",
+    });
+  });
+
+  it("refuses bad values with a one-line message", () => {
+    const cases: [string[], RegExp][] = [
+      [["--posts", "x"], /--posts needs a whole number/],
+      [["--posts", "0"], /--posts needs a whole number/],
+      [["--prefix", "A_B"], /prefix "A_B" is invalid/],
+      [["--port-base", "80"], /--port-base must be 0 or at least 1024/],
+      [["--bogus"], /unknown flag "--bogus"/],
+      [["sideways"], /unknown command "sideways"/],
+    ];
+    for (const [argv, message] of cases) {
+      expect(() => parseArgs(argv), argv.join(" ")).to.throw(UsageError, message);
+      try {
+        parseArgs(argv);
+      } catch (error) {
+        expect((error as Error).message).to.not.include("\n");
+      }
+    }
+  });
+});
