@@ -1,0 +1,98 @@
+"""Batch job: the S3 sink's JSON lines -> silver tables, quarantine and the nine gold tables, all Delta.
+
+python -m pinterest_jobs.batch --input ROOT --output DIR|CATALOG.SCHEMA --prefix PREFIX
+    [--topics pin=T1,geo=T2,user=T3] [--summary-json FILE]
+"""
+
+import argparse
+
+from pyspark.errors import AnalysisException
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from . import cli
+from .cleaning import CLEANERS, deduplicate
+from .gold import GOLD_QUERIES
+from .names import QUARANTINE_TABLE, SILVER_TABLES, TABLES, UsageError, parse_table_map, topic_names
+from .session import get_spark
+from .tables import Output
+
+
+def topic_dir(root: str, topic: str) -> str:
+    return f"{root.rstrip('/')}/topics/{topic}"
+
+
+def read_topic(spark: SparkSession, root: str, topic: str) -> DataFrame:
+    """Every line of every file below `{root}/topics/{topic}/`, as `payload`, with the topic as `source`."""
+    path = topic_dir(root, topic)
+    try:
+        lines = spark.read.option("recursiveFileLookup", "true").text(path)
+    except AnalysisException as error:
+        if error.getCondition() != "PATH_NOT_FOUND":
+            raise
+        raise UsageError(
+            f"input has no folder {path}: check --input (the root holding topics/) and --prefix/--topics"
+        ) from None
+    return lines.select(F.col("value").alias("payload"), F.lit(topic).alias("source"))
+
+
+def run_batch(spark: SparkSession, input_root: str, output: Output, topics: dict[str, str]) -> dict:
+    """Writes every table, replacing what a previous run wrote, and returns the counts of the run."""
+    summary: dict = {"read": {}, "quarantined": {}, "duplicates_dropped": {}, "silver": {}, "gold": {}}
+    cleaned_tables = []
+    for table in TABLES:
+        cleaned = CLEANERS[table](read_topic(spark, input_root, topics[table])).persist()
+        cleaned_tables.append(cleaned)
+        counts = cleaned.checked.agg(
+            F.count(F.lit(1)).alias("read"), F.count("reason").alias("quarantined")
+        ).first()
+        output.overwrite(deduplicate(cleaned.rows), SILVER_TABLES[table])
+        silver_rows = output.read(spark, SILVER_TABLES[table]).count()
+        summary["read"][table] = counts["read"]
+        summary["quarantined"][table] = counts["quarantined"]
+        summary["silver"][table] = silver_rows
+        summary["duplicates_dropped"][table] = counts["read"] - counts["quarantined"] - silver_rows
+    quarantine = cleaned_tables[0].quarantine
+    for cleaned in cleaned_tables[1:]:
+        quarantine = quarantine.unionByName(cleaned.quarantine)
+    output.overwrite(quarantine, QUARANTINE_TABLE)
+    for cleaned in cleaned_tables:
+        cleaned.unpersist()
+
+    silver = {table: output.read(spark, SILVER_TABLES[table]) for table in TABLES}
+    for name, query in GOLD_QUERIES.items():
+        output.overwrite(query(silver["pin"], silver["geo"], silver["user"]), name)
+        summary["gold"][name] = output.read(spark, name).count()
+    return summary
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = cli.ArgumentParser(prog="python -m pinterest_jobs.batch", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--input", required=True, help="root folder holding topics/ (the S3 mount on Databricks)"
+    )
+    parser.add_argument("--output", required=True, help="a directory, or catalog.schema on Databricks")
+    parser.add_argument(
+        "--prefix", required=True, help="stack prefix; topics default to PREFIX.pin/.geo/.user"
+    )
+    parser.add_argument("--topics", help="pin=T1,geo=T2,user=T3 to override the topic names")
+    parser.add_argument("--summary-json", help="also write the counts to this JSON file")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    def run() -> dict:
+        args = parse_args(argv)
+        topics = topic_names(args.prefix)
+        if args.topics:
+            topics = parse_table_map(args.topics, "--topics")
+        output = Output(args.output)
+        summary = run_batch(get_spark("pinterest-batch"), args.input, output, topics)
+        cli.report(summary, args.summary_json)
+        return summary
+
+    return cli.run_main(run)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

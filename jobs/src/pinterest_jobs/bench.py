@@ -1,0 +1,176 @@
+"""Benchmark (not a test): the batch job on local Spark against the same cleaning and nine queries in DuckDB.
+
+    python -m pinterest_jobs.bench --posts N [--workdir DIR]
+
+Generates N posts (pin, geo and user records, every 50th sent twice) in the S3 sink layout under
+`.cache/bench/N/input` (kept and reused), times `run_batch` (read, clean, deduplicate, write silver, quarantine and
+gold as Delta), then the same work in DuckDB in memory, checks that both give the same gold rows, and prints both
+times and their ratio.
+"""
+
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from . import cli
+from .batch import run_batch
+from .cleaning import PIN_PLACEHOLDERS
+from .generate import write_sink_layout
+from .gold import GOLD_QUERIES
+from .names import UsageError, topic_names
+from .session import REPO_ROOT, get_spark
+from .tables import Output
+
+PREFIX = "bench"
+DUPLICATE_EVERY = 50
+
+_TRIM = r"'^[\s\x{00A0}]+|[\s\x{00A0}]+$'"
+
+
+def _text(column: str) -> str:
+    return f"nullif(regexp_replace({column}, {_TRIM}, '', 'g'), '')"
+
+
+def _pin_text(column: str) -> str:
+    placeholders = ", ".join("'" + p.replace("'", "''") + "'" for p in PIN_PLACEHOLDERS)
+    return f"(case when {_text(column)} in ({placeholders}) then null else {_text(column)} end)"
+
+
+def duckdb_sql(root: Path, topics: dict[str, str]) -> tuple[list[str], dict[str, str]]:
+    """Statements that build the cleaned tables, and the nine gold queries, in DuckDB's SQL."""
+
+    def source(table: str, columns: list[str]) -> str:
+        spec = ", ".join(f"'{c}': 'VARCHAR'" for c in columns)
+        return (
+            f"read_json('{root}/topics/{topics[table]}/**/*.json', format='newline_delimited', "
+            f"columns={{{spec}}}, ignore_errors=true)"
+        )
+
+    followers = _pin_text("follower_count")
+    number = (
+        f"try_cast(regexp_extract({followers}, '^([0-9]+(\\.[0-9]+)?)\\s*([kKmM]?)$', 1) as decimal(20,3))"
+    )
+    unit = f"lower(regexp_extract({followers}, '^([0-9]+(\\.[0-9]+)?)\\s*([kKmM]?)$', 3))"
+    pin_columns = ["index", "unique_id", "title", "description", "poster_name", "follower_count", "tag_list",
+                   "is_image_or_video", "image_src", "downloaded", "save_location", "category"]  # fmt: skip
+    setup = [
+        f"""create or replace table pin as select distinct on (ind) * from (select
+            try_cast(index as integer) as ind, {_pin_text("unique_id")} as unique_id, {_pin_text("title")} as title,
+            {_pin_text("description")} as description,
+            cast(round({number} * case {unit} when 'k' then 1000 when 'm' then 1000000 else 1 end) as bigint)
+              as follower_count,
+            {_pin_text("poster_name")} as poster_name, {_pin_text("tag_list")} as tag_list,
+            {_pin_text("is_image_or_video")} as is_image_or_video, {_pin_text("image_src")} as image_src,
+            regexp_replace({_pin_text("save_location")}, '^Local save in\\s*', '') as save_location,
+            {_pin_text("category")} as category
+            from {source("pin", pin_columns)}) where ind is not null order by ind""",
+        f"""create or replace table geo as select distinct on (ind) * from (select
+            try_cast(ind as integer) as ind, {_text("country")} as country,
+            [try_cast(latitude as double), try_cast(longitude as double)] as coordinates,
+            try_cast({_text("timestamp")} as timestamp) as timestamp
+            from {source("geo", ["ind", "timestamp", "latitude", "longitude", "country"])})
+            where ind is not null order by ind""",
+        f"""create or replace table "user" as select distinct on (ind) * from (select
+            try_cast(ind as integer) as ind,
+            nullif(concat_ws(' ', {_text("first_name")}, {_text("last_name")}), '') as user_name,
+            try_cast({_text("age")} as integer) as age, try_cast({_text("date_joined")} as timestamp) as date_joined
+            from {source("user", ["ind", "first_name", "last_name", "age", "date_joined"])})
+            where ind is not null order by ind""",
+        """create or replace view aged as select *, case when age between 18 and 24 then '18-24'
+            when age between 25 and 35 then '25-35' when age between 36 and 50 then '36-50'
+            when age >= 51 then '+50' end as age_group, year(date_joined) as join_year from pin join "user" using (ind)""",
+        """create or replace view by_country as select country, poster_name, follower_count from pin join geo using (ind)
+            where country is not null and poster_name is not null and follower_count is not null
+            qualify row_number() over (partition by country order by follower_count desc, poster_name) = 1""",
+    ]
+
+    def top(source_sql: str, group: str) -> str:
+        return f"""select {group}, category, category_count from (select {group}, category,
+            count(*) as category_count from {source_sql} where {group} is not null and category is not null
+            group by {group}, category)
+            qualify row_number() over (partition by {group} order by category_count desc, category) = 1"""
+
+    def median(groups: str, where: str) -> str:
+        return f"""select {groups}, quantile_cont(follower_count, 0.5) as median_follower_count from aged
+            where follower_count is not null and {where} group by all"""
+
+    join_years = "join_year between 2015 and 2020"
+    queries = {
+        "popular_category_by_country": top("pin join geo using (ind)", "country"),
+        "popular_category_by_year": top(
+            "(select *, year(timestamp) as post_year from pin join geo using (ind)) where post_year between 2018 and 2022",
+            "post_year",
+        ).replace("where post_year is not null", "and post_year is not null"),
+        "most_followed_user_by_country": "select * from by_country",
+        "country_with_most_followed_user": """select country, follower_count from by_country
+            order by follower_count desc, country limit 1""",
+        "popular_category_by_age_group": top("aged", "age_group"),
+        "median_followers_by_age_group": median("age_group", "age_group is not null"),
+        "users_joined_by_year": """select year(date_joined) as post_year,
+            count(distinct (user_name, date_joined)) as number_users_joined from "user"
+            where user_name is not null and year(date_joined) between 2015 and 2020 group by all""",
+        "median_followers_by_join_year": median("join_year as post_year", join_years),
+        "median_followers_by_join_year_and_age_group": median(
+            "age_group, join_year as post_year", f"{join_years} and age_group is not null"
+        ),
+    }
+    return setup, queries
+
+
+def run_duckdb(root: Path, topics: dict[str, str]) -> tuple[float, dict[str, set]]:
+    import duckdb
+
+    setup, queries = duckdb_sql(root, topics)
+    connection = duckdb.connect()
+    started = time.perf_counter()
+    for statement in setup:
+        connection.execute(statement)
+    results = {name: set(connection.execute(sql).fetchall()) for name, sql in queries.items()}
+    return time.perf_counter() - started, results
+
+
+def main(argv: list[str] | None = None) -> int:
+    def run() -> None:
+        parser = cli.ArgumentParser(
+            prog="python -m pinterest_jobs.bench", description=__doc__.splitlines()[0]
+        )
+        parser.add_argument("--posts", type=int, required=True, help="number of posts to generate")
+        parser.add_argument("--workdir", default=str(REPO_ROOT / ".cache" / "bench"), help="where data goes")
+        args = parser.parse_args(argv)
+        if args.posts < 1:
+            raise UsageError("--posts must be a positive number of posts, e.g. --posts 100000")
+        topics = topic_names(PREFIX)
+        root = Path(args.workdir) / str(args.posts) / "input"
+        if not (root.parent / "complete").exists():
+            shutil.rmtree(root, ignore_errors=True)
+            started = time.perf_counter()
+            write_sink_layout(root, topics, args.posts, duplicate_every=DUPLICATE_EVERY)
+            (root.parent / "complete").write_text("")
+            print(f"generated {args.posts} posts in {time.perf_counter() - started:.1f} s under {root}")
+
+        spark = get_spark("pinterest-bench")
+        with tempfile.TemporaryDirectory(dir=Path(args.workdir)) as scratch:
+            output = Output(str(Path(scratch) / "output"))
+            started = time.perf_counter()
+            summary = run_batch(spark, str(root), output, topics)
+            spark_seconds = time.perf_counter() - started
+            spark_results = {
+                name: {tuple(row) for row in output.read(spark, name).collect()} for name in GOLD_QUERIES
+            }
+        duck_seconds, duck_results = run_duckdb(root, topics)
+        agree = all(spark_results[name] == duck_results[name] for name in GOLD_QUERIES)
+        print(f"posts                     {args.posts}")
+        print(f"records read (pin)        {summary['read']['pin']}")
+        print(f"spark batch job (Delta)   {spark_seconds:.1f} s")
+        print(f"duckdb (in memory)        {duck_seconds:.1f} s")
+        print(f"ratio spark/duckdb        {spark_seconds / duck_seconds:.1f}")
+        print(f"gold results agree        {'yes' if agree else 'NO'}")
+        if not agree:
+            raise SystemExit(1)
+
+    return cli.run_main(run)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,200 @@
+"""Cleaning of the three source tables (DATA-CONTRACT section 4), shared by the batch and the stream job.
+
+Every function takes records as a DataFrame of two string columns, `payload` (the raw JSON of one source row)
+and `source` (the topic or stream it came from), and uses built-in Spark functions only.
+"""
+
+from dataclasses import dataclass
+
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
+from pyspark.sql.types import StringType, StructField, StructType
+
+QUARANTINE_COLUMNS = ("table", "source", "reason", "payload")
+REASON_NOT_JSON = "not a JSON object"
+
+# Values the source uses for "no data" (DATA-CONTRACT section 1); in the pin table they become null in every column.
+PIN_PLACEHOLDERS = (
+    "No Title Data Available",
+    "Untitled",
+    "No description available Story format",
+    "No description available",
+    "User Info Error",
+    "N,o, ,T,a,g,s, ,A,v,a,i,l,a,b,l,e",
+    "Image src error.",
+)
+
+# Leading and trailing whitespace, NBSP and the other Unicode spaces included (Java's \s alone misses them).
+_EDGE_SPACE = r"^[\s\p{Z}\uFEFF]+|[\s\p{Z}\uFEFF]+$"
+_FOLLOWERS = r"^([0-9]+(?:\.[0-9]+)?)\s*([kKmM]?)$"
+_INTEGER = r"^-?[0-9]+$"
+_CORRUPT = "_corrupt_record"
+
+PIN_COLUMNS = (
+    "ind",
+    "unique_id",
+    "title",
+    "description",
+    "follower_count",
+    "poster_name",
+    "tag_list",
+    "is_image_or_video",
+    "image_src",
+    "save_location",
+    "category",
+)
+GEO_COLUMNS = ("ind", "country", "coordinates", "timestamp")
+USER_COLUMNS = ("ind", "user_name", "age", "date_joined")
+
+# Fields of each source row as they arrive; every field is read as text and converted explicitly below.
+_SOURCE_FIELDS = {
+    "pin": (
+        "index",
+        "unique_id",
+        "title",
+        "description",
+        "poster_name",
+        "follower_count",
+        "tag_list",
+        "is_image_or_video",
+        "image_src",
+        "downloaded",
+        "save_location",
+        "category",
+    ),
+    "geo": ("ind", "timestamp", "latitude", "longitude", "country"),
+    "user": ("ind", "first_name", "last_name", "age", "date_joined"),
+}
+_KEYS = {"pin": "index", "geo": "ind", "user": "ind"}
+
+
+@dataclass(frozen=True)
+class Cleaned:
+    """Every input record once: the cleaned columns, plus `reason` (null for a clean row), `source` and `payload`."""
+
+    table: str
+    checked: DataFrame
+    columns: tuple[str, ...]
+
+    @property
+    def rows(self) -> DataFrame:
+        """Clean rows, not yet deduplicated."""
+        return self.checked.where(F.col("reason").isNull()).select(*self.columns)
+
+    @property
+    def quarantine(self) -> DataFrame:
+        return self.checked.where(F.col("reason").isNotNull()).select(
+            F.lit(self.table).alias("table"), "source", "reason", "payload"
+        )
+
+    def persist(self) -> "Cleaned":
+        return Cleaned(self.table, self.checked.persist(), self.columns)
+
+    def unpersist(self) -> None:
+        self.checked.unpersist()
+
+
+def text(column: Column) -> Column:
+    """Trimmed text; an empty string becomes null."""
+    return F.nullif(F.regexp_replace(column, _EDGE_SPACE, ""), F.lit(""))
+
+
+def pin_text(column: Column) -> Column:
+    value = text(column)
+    return F.when(value.isin(*PIN_PLACEHOLDERS), F.lit(None).cast(StringType())).otherwise(value)
+
+
+def follower_count(column: Column) -> Column:
+    """`532` -> 532, `1.5k` -> 1500, `3M` -> 3000000; anything else (placeholders included) -> null."""
+    value = pin_text(column)
+    number = F.regexp_extract(value, _FOLLOWERS, 1).try_cast("decimal(20,3)")
+    unit = F.lower(F.regexp_extract(value, _FOLLOWERS, 2))
+    multiplier = F.when(unit == "k", F.lit(1000)).when(unit == "m", F.lit(1000000)).otherwise(F.lit(1))
+    return F.when(value.rlike(_FOLLOWERS), F.round(number * multiplier).try_cast("bigint"))
+
+
+def _parse(records: DataFrame, table: str) -> DataFrame:
+    fields = [StructField(name, StringType()) for name in _SOURCE_FIELDS[table]]
+    schema = StructType([*fields, StructField(_CORRUPT, StringType())])
+    parsed = F.from_json(
+        F.col("payload"), schema, {"columnNameOfCorruptRecord": _CORRUPT, "mode": "PERMISSIVE"}
+    )
+    return records.select(F.col("payload").cast("string").alias("payload"), "source", parsed.alias("r"))
+
+
+def _with_key_check(parsed: DataFrame, table: str) -> DataFrame:
+    key_name = _KEYS[table]
+    key_text = text(F.col(f"r.{key_name}"))
+    key = F.when(key_text.rlike(_INTEGER), key_text.try_cast("int"))
+    reason = (
+        F.when(F.col("r").isNull() | F.col(f"r.{_CORRUPT}").isNotNull(), F.lit(REASON_NOT_JSON))
+        .when(key_text.isNull(), F.lit(f"missing key {key_name}"))
+        .when(key.isNull(), F.lit(f"key {key_name} is not an integer"))
+    )
+    return parsed.withColumn("ind", key).withColumn("reason", reason)
+
+
+def clean_pin(records: DataFrame) -> Cleaned:
+    checked = _with_key_check(_parse(records, "pin"), "pin").select(
+        "ind",
+        pin_text(F.col("r.unique_id")).alias("unique_id"),
+        pin_text(F.col("r.title")).alias("title"),
+        pin_text(F.col("r.description")).alias("description"),
+        follower_count(F.col("r.follower_count")).alias("follower_count"),
+        pin_text(F.col("r.poster_name")).alias("poster_name"),
+        pin_text(F.col("r.tag_list")).alias("tag_list"),
+        pin_text(F.col("r.is_image_or_video")).alias("is_image_or_video"),
+        pin_text(F.col("r.image_src")).alias("image_src"),
+        text(F.regexp_replace(pin_text(F.col("r.save_location")), r"^Local save in\s*", "")).alias(
+            "save_location"
+        ),
+        pin_text(F.col("r.category")).alias("category"),
+        "reason",
+        "source",
+        "payload",
+    )
+    return Cleaned("pin", checked, PIN_COLUMNS)
+
+
+def clean_geo(records: DataFrame) -> Cleaned:
+    latitude = text(F.col("r.latitude")).try_cast("double")
+    longitude = text(F.col("r.longitude")).try_cast("double")
+    coordinates = F.when(latitude.isNotNull() | longitude.isNotNull(), F.array(latitude, longitude))
+    checked = _with_key_check(_parse(records, "geo"), "geo").select(
+        "ind",
+        text(F.col("r.country")).alias("country"),
+        coordinates.alias("coordinates"),
+        text(F.col("r.timestamp")).try_cast("timestamp").alias("timestamp"),
+        "reason",
+        "source",
+        "payload",
+    )
+    return Cleaned("geo", checked, GEO_COLUMNS)
+
+
+def clean_user(records: DataFrame) -> Cleaned:
+    user_name = F.nullif(F.concat_ws(" ", text(F.col("r.first_name")), text(F.col("r.last_name"))), F.lit(""))
+    checked = _with_key_check(_parse(records, "user"), "user").select(
+        "ind",
+        user_name.alias("user_name"),
+        text(F.col("r.age")).try_cast("int").alias("age"),
+        text(F.col("r.date_joined")).try_cast("timestamp").alias("date_joined"),
+        "reason",
+        "source",
+        "payload",
+    )
+    return Cleaned("user", checked, USER_COLUMNS)
+
+
+CLEANERS = {"pin": clean_pin, "geo": clean_geo, "user": clean_user}
+
+
+def deduplicate(rows: DataFrame) -> DataFrame:
+    """One row per `ind`. Copies of one record are identical; if two rows ever differ, the greatest one wins,
+    so that the choice does not depend on the order in which records arrived."""
+    others = [name for name in rows.columns if name != "ind"]
+    return (
+        rows.groupBy("ind")
+        .agg(F.max(F.struct(*others)).alias("row"))
+        .select("ind", *[f"row.{n}" for n in others])
+    )

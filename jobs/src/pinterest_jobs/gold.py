@@ -1,0 +1,130 @@
+"""The nine gold queries of DATA-CONTRACT section 5, each on the cleaned, deduplicated tables."""
+
+from collections.abc import Callable
+
+from pyspark.sql import Column, DataFrame, Window
+from pyspark.sql import functions as F
+
+FIRST_POST_YEAR, LAST_POST_YEAR = 2018, 2022
+FIRST_JOIN_YEAR, LAST_JOIN_YEAR = 2015, 2020
+
+
+def age_group(age: Column) -> Column:
+    """`18-24`, `25-35`, `36-50`, `+50`; ages under 18 (and null) have no group."""
+    return (
+        F.when(age.between(18, 24), F.lit("18-24"))
+        .when(age.between(25, 35), F.lit("25-35"))
+        .when(age.between(36, 50), F.lit("36-50"))
+        .when(age >= 51, F.lit("+50"))
+    )
+
+
+def _top_per_group(df: DataFrame, group: list[str], value: str, name: str) -> DataFrame:
+    """The row with the highest `value` in each group; ties go to the alphabetically smallest `name`."""
+    rank = Window.partitionBy(*group).orderBy(F.col(value).desc(), F.col(name).asc())
+    return df.withColumn("_rank", F.row_number().over(rank)).where(F.col("_rank") == 1).drop("_rank")
+
+
+def _most_popular_category(df: DataFrame, group: str) -> DataFrame:
+    counts = (
+        df.where(F.col(group).isNotNull() & F.col("category").isNotNull())
+        .groupBy(group, "category")
+        .agg(F.count(F.lit(1)).alias("category_count"))
+    )
+    return _top_per_group(counts, [group], "category_count", "category").select(
+        group, "category", "category_count"
+    )
+
+
+def _median_followers(df: DataFrame, groups: list[str]) -> DataFrame:
+    """Exact median (percentile_cont(0.5)) of follower_count as a double; null counts and groups left out."""
+    keep = F.col("follower_count").isNotNull()
+    for group in groups:
+        keep = keep & F.col(group).isNotNull()
+    return (
+        df.where(keep)
+        .groupBy(*groups)
+        .agg(F.percentile(F.col("follower_count"), F.lit(0.5)).cast("double").alias("median_follower_count"))
+    )
+
+
+def _with_age_group(pin: DataFrame, user: DataFrame) -> DataFrame:
+    return pin.join(user, "ind").withColumn("age_group", age_group(F.col("age")))
+
+
+def _with_join_year(pin: DataFrame, user: DataFrame) -> DataFrame:
+    year = F.year("date_joined")
+    return (
+        _with_age_group(pin, user)
+        .withColumn("post_year", year)
+        .where(F.col("post_year").between(FIRST_JOIN_YEAR, LAST_JOIN_YEAR))
+    )
+
+
+def popular_category_by_country(pin: DataFrame, geo: DataFrame, user: DataFrame) -> DataFrame:
+    return _most_popular_category(pin.join(geo, "ind"), "country")
+
+
+def popular_category_by_year(pin: DataFrame, geo: DataFrame, user: DataFrame) -> DataFrame:
+    posts = pin.join(geo, "ind").withColumn("post_year", F.year("timestamp"))
+    return _most_popular_category(
+        posts.where(F.col("post_year").between(FIRST_POST_YEAR, LAST_POST_YEAR)), "post_year"
+    )
+
+
+def most_followed_user_by_country(pin: DataFrame, geo: DataFrame, user: DataFrame) -> DataFrame:
+    posts = pin.join(geo, "ind").where(
+        F.col("country").isNotNull() & F.col("poster_name").isNotNull() & F.col("follower_count").isNotNull()
+    )
+    top = _top_per_group(posts, ["country"], "follower_count", "poster_name")
+    return top.select("country", "poster_name", "follower_count")
+
+
+def country_with_most_followed_user(pin: DataFrame, geo: DataFrame, user: DataFrame) -> DataFrame:
+    per_country = most_followed_user_by_country(pin, geo, user)
+    return (
+        per_country.orderBy(F.col("follower_count").desc(), F.col("country").asc())
+        .limit(1)
+        .select("country", "follower_count")
+    )
+
+
+def popular_category_by_age_group(pin: DataFrame, geo: DataFrame, user: DataFrame) -> DataFrame:
+    return _most_popular_category(_with_age_group(pin, user), "age_group")
+
+
+def median_followers_by_age_group(pin: DataFrame, geo: DataFrame, user: DataFrame) -> DataFrame:
+    return _median_followers(_with_age_group(pin, user), ["age_group"])
+
+
+def users_joined_by_year(pin: DataFrame, geo: DataFrame, user: DataFrame) -> DataFrame:
+    """Distinct people (same user_name and date_joined) by the year they joined."""
+    joined = user.withColumn("post_year", F.year("date_joined")).where(
+        F.col("post_year").between(FIRST_JOIN_YEAR, LAST_JOIN_YEAR) & F.col("user_name").isNotNull()
+    )
+    return joined.groupBy("post_year").agg(
+        F.count_distinct("user_name", "date_joined").alias("number_users_joined")
+    )
+
+
+def median_followers_by_join_year(pin: DataFrame, geo: DataFrame, user: DataFrame) -> DataFrame:
+    return _median_followers(_with_join_year(pin, user), ["post_year"])
+
+
+def median_followers_by_join_year_and_age_group(pin: DataFrame, geo: DataFrame, user: DataFrame) -> DataFrame:
+    return _median_followers(_with_join_year(pin, user), ["age_group", "post_year"])
+
+
+GoldQuery = Callable[[DataFrame, DataFrame, DataFrame], DataFrame]
+
+GOLD_QUERIES: dict[str, GoldQuery] = {
+    "popular_category_by_country": popular_category_by_country,
+    "popular_category_by_year": popular_category_by_year,
+    "most_followed_user_by_country": most_followed_user_by_country,
+    "country_with_most_followed_user": country_with_most_followed_user,
+    "popular_category_by_age_group": popular_category_by_age_group,
+    "median_followers_by_age_group": median_followers_by_age_group,
+    "users_joined_by_year": users_joined_by_year,
+    "median_followers_by_join_year": median_followers_by_join_year,
+    "median_followers_by_join_year_and_age_group": median_followers_by_join_year_and_age_group,
+}

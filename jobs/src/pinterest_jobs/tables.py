@@ -1,0 +1,54 @@
+"""Where the jobs write: a directory (one Delta table per name under it) or a Unity Catalog `catalog.schema`."""
+
+import re
+from dataclasses import dataclass
+
+from delta.tables import DeltaTable
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql.types import StructType
+
+from .names import UsageError
+
+_CATALOG_SCHEMA = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class Output:
+    """`catalog.schema` when the location is exactly two identifiers joined by a dot, else a directory."""
+
+    location: str
+
+    def __post_init__(self) -> None:
+        if not self.location.strip():
+            raise UsageError("--output is empty: give a directory or catalog.schema")
+
+    @property
+    def is_catalog(self) -> bool:
+        return bool(_CATALOG_SCHEMA.match(self.location))
+
+    def ref(self, name: str) -> str:
+        return f"{self.location}.{name}" if self.is_catalog else f"{self.location.rstrip('/')}/{name}"
+
+    def overwrite(self, df: DataFrame, name: str) -> None:
+        """Replaces the table's content and schema, so that a re-run gives the same table."""
+        writer = df.write.format("delta").mode("overwrite").option("overwriteSchema", "true")
+        if self.is_catalog:
+            writer.saveAsTable(self.ref(name))
+        else:
+            writer.save(self.ref(name))
+
+    def read(self, spark: SparkSession, name: str) -> DataFrame:
+        if self.is_catalog:
+            return spark.read.table(self.ref(name))
+        return spark.read.format("delta").load(self.ref(name))
+
+    def delta(self, spark: SparkSession, name: str) -> DeltaTable:
+        if self.is_catalog:
+            return DeltaTable.forName(spark, self.ref(name))
+        return DeltaTable.forPath(spark, self.ref(name))
+
+    def ensure(self, spark: SparkSession, name: str, schema: StructType) -> None:
+        """Creates the Delta table, empty with `schema`, if it does not exist yet."""
+        builder = DeltaTable.createIfNotExists(spark).addColumns(schema)
+        builder = builder.tableName(self.ref(name)) if self.is_catalog else builder.location(self.ref(name))
+        builder.execute()
