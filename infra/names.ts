@@ -98,12 +98,9 @@ export function mountPoint(prefix: string): string {
   return `/mnt/${mountName(prefix)}`;
 }
 
-/**
- * The mount as a Spark URI for job parameters. The `scheme://` form tells the jobs it is not a local
- * folder (they check local input folders exist); `dbfs:///mnt/x` is the same location as `dbfs:/mnt/x`.
- */
+/** The mount as a Spark URI, for the jobs' --input parameter. */
 export function mountUri(prefix: string): string {
-  return `dbfs://${mountPoint(prefix)}`;
+  return `dbfs:${mountPoint(prefix)}`;
 }
 
 /** Workspace folder that holds the job package and the job entry files. */

@@ -632,11 +632,11 @@ for (const stack of ["dev", "prod"] as const) {
         expect(python.source).to.equal("WORKSPACE");
         const output = expected.catalog
           ? `${expected.catalog}.${expected.prefix.replace(/-/g, "_")}_batch`
-          : `dbfs:///mnt/${expected.prefix}-data/delta/batch`;
+          : `dbfs:/mnt/${expected.prefix}-data/delta/batch`;
         const topics = topicNames(expected.prefix);
         expect(python.parameters).to.deep.equal([
           "--input",
-          `dbfs:///mnt/${expected.prefix}-data`,
+          `dbfs:/mnt/${expected.prefix}-data`,
           "--output",
           output,
           "--prefix",
@@ -662,13 +662,13 @@ for (const stack of ["dev", "prod"] as const) {
         expect(option("--source")).to.equal("kinesis");
         expect(option("--prefix")).to.equal(expected.prefix);
         expect(option("--streams")).to.equal(`pin=${streams.pin},geo=${streams.geo},user=${streams.user}`);
-        expect(option("--checkpoint")).to.equal(`dbfs:///mnt/${expected.prefix}-data/checkpoints/stream`);
+        expect(option("--checkpoint")).to.equal(`dbfs:/mnt/${expected.prefix}-data/checkpoints/stream`);
         expect(option("--region")).to.equal("us-east-1");
         expect(option("--initial-position")).to.equal("trim_horizon");
         expect(option("--output")).to.equal(
           expected.catalog
             ? `main.${expected.prefix.replace(/-/g, "_")}_stream`
-            : `dbfs:///mnt/${expected.prefix}-data/delta/stream`,
+            : `dbfs:/mnt/${expected.prefix}-data/delta/stream`,
         );
       });
 

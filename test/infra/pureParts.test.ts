@@ -48,6 +48,7 @@ describe("component helpers", () => {
       "format.output.type": "jsonl",
       "format.output.fields": "value",
       "format.output.fields.value.encoding": "none",
+      "format.output.envelope": "false",
       "file.compression.type": "none",
       "value.converter.schemas.enable": "false",
     });
@@ -61,8 +62,8 @@ describe("component helpers", () => {
     expect(template).to.contain(`DATABRICKS_CONN_ID = "${AIRFLOW_DATABRICKS_CONN_ID}"`);
   });
 
-  it("the jobs get the mount as a scheme:// URI (they check only local input folders for existence)", () => {
+  it("the jobs get the mount as a dbfs: URI", () => {
     expect(mountPoint("pinpipe-dev")).to.equal("/mnt/pinpipe-dev-data");
-    expect(mountUri("pinpipe-dev")).to.equal("dbfs:///mnt/pinpipe-dev-data");
+    expect(mountUri("pinpipe-dev")).to.equal("dbfs:/mnt/pinpipe-dev-data");
   });
 });
