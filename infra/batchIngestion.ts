@@ -2,7 +2,7 @@
 // MSK Connect S3 sink that lands the topics in the data bucket.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { MskMode } from "./config";
+import { StackConfig } from "./config";
 import { restProxyPolicy, s3SinkConnectorPolicy, serviceTrustPolicy } from "./iam";
 import { restProxyUserData } from "./restProxyUserData";
 import { s3SinkConnectorConfig } from "./s3SinkConfig";
@@ -15,22 +15,9 @@ export interface BatchIngestionArgs {
   connectorName: string;
   consumerGroup: string;
   topics: string[];
-  msk: {
-    mode: MskMode;
-    kafkaVersion: string;
-    brokerInstanceType: string;
-    brokersPerAz: number;
-    brokerVolumeGb: number;
-    topicPartitions: number;
-    topicReplicationFactor: number;
-  };
-  restProxy: {
-    instanceType: string;
-    instanceCount: number;
-    confluentVersion: string;
-    mskIamAuthVersion: string;
-  };
-  connect: { pluginUrl: string; kafkaConnectVersion: string; mcuCount: number; workerCount: number };
+  msk: StackConfig["msk"];
+  restProxy: StackConfig["restProxy"];
+  connect: StackConfig["connect"];
   privateSubnetIds: pulumi.Input<string>[];
   mskSecurityGroupId: pulumi.Input<string>;
   restProxySecurityGroupId: pulumi.Input<string>;
