@@ -12,7 +12,7 @@ export const USAGE = `usage: tsx local/cli.ts up|down [--posts N] [--summary FIL
   --keep        leave the stack running after the run (stop it with: npm run local:down)
   --state-dir D where data, logs, outputs.json and the lake go (default .local/)
   --prefix P    stack prefix that names topics and streams (default local)
-  --port-base N first of six consecutive ports on 127.0.0.1 (default ${DEFAULT_PORT_BASE}); 0 picks free ports`;
+  --port-base N first of seven consecutive ports on 127.0.0.1 (default ${DEFAULT_PORT_BASE}); 0 picks free ports`;
 
 export interface CliArgs {
   command: "up" | "down" | "serve";

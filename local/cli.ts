@@ -90,7 +90,7 @@ async function up(args: CliArgs): Promise<void> {
     const ports = await portsFrom(args.portBase);
     const stack = await startStack({ prefix: args.prefix, layout, ports, say }).catch((error: Error) => {
       throw /already in use/.test(error.message)
-        ? new Error(`${error.message} (--port-base N moves all six ports; 0 picks free ones)`)
+        ? new Error(`${error.message} (--port-base N moves all seven ports; 0 picks free ones)`)
         : error;
     });
     stopStack = () => stack.stop();

@@ -68,15 +68,17 @@ function filesBelow(dir: string): string[] {
   });
 }
 
-/** Lines (records) in every file the sink wrote below mount/topics/{topic}/. */
+/** Lines (records) in every object the sink wrote below mount/topics/{topic}/ (each object is a .json file). */
 export function sinkLineCounts(mountDir: string, topics: PerTable<string>): PerTable<number> {
   const count = (table: Table): number =>
-    filesBelow(path.join(mountDir, "topics", topics[table])).reduce((sum, file) => {
-      const text = fs.readFileSync(file);
-      let lines = 0;
-      for (const byte of text) if (byte === 0x0a) lines += 1;
-      return sum + lines;
-    }, 0);
+    filesBelow(path.join(mountDir, "topics", topics[table]))
+      .filter((file) => file.endsWith(".json"))
+      .reduce((sum, file) => {
+        const text = fs.readFileSync(file);
+        let lines = 0;
+        for (const byte of text) if (byte === 0x0a) lines += 1;
+        return sum + lines;
+      }, 0);
   return { pin: count("pin"), geo: count("geo"), user: count("user") };
 }
 

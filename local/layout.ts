@@ -3,6 +3,8 @@ import path from "node:path";
 import { REPO_ROOT } from "./services/java";
 
 export const DEFAULT_STATE_DIR = path.join(REPO_ROOT, ".local");
+/** The local S3 server's bucket the sink writes the topics to (the cloud's data bucket). */
+export const DATA_BUCKET = "local-data";
 
 export interface Layout {
   stateDir: string;
@@ -10,7 +12,9 @@ export interface Layout {
   runDirs: string[];
   logsDir: string;
   dataDir: string;
-  /** The Databricks mount's stand-in: the sink writes topics/{topic}/partition={n}/ here. */
+  /** The local S3 server's storage: bucket B's objects are the files below <s3Dir>/B. */
+  s3Dir: string;
+  /** The Databricks mount's stand-in, the data bucket's directory: the sink writes topics/{topic}/partition={n}/ here. */
   mountDir: string;
   /** Batch job output: silver tables, quarantine and the nine gold tables. */
   batchDir: string;
@@ -30,7 +34,8 @@ export function layoutOf(stateDir: string): Layout {
     stateDir: dir,
     logsDir: at("logs"),
     dataDir: at("data"),
-    mountDir: at("mount"),
+    s3Dir: at("s3"),
+    mountDir: at("s3", DATA_BUCKET),
     batchDir: at("lake", "batch"),
     streamDir: at("lake", "stream"),
     checkpointDir: at("lake", "checkpoints"),
@@ -40,6 +45,6 @@ export function layoutOf(stateDir: string): Layout {
   };
   return {
     ...layout,
-    runDirs: [layout.logsDir, layout.dataDir, layout.mountDir, at("lake"), at("jobs"), at("emulator")],
+    runDirs: [layout.logsDir, layout.dataDir, layout.s3Dir, at("lake"), at("jobs"), at("emulator")],
   };
 }

@@ -10,9 +10,10 @@ export interface Ports {
   connect: number;
   kinesis: number;
   mariadb: number;
+  s3: number;
 }
 
-const ORDER: (keyof Ports)[] = ["gateway", "kafka", "kafkaController", "connect", "kinesis", "mariadb"];
+const ORDER: (keyof Ports)[] = ["gateway", "kafka", "kafkaController", "connect", "kinesis", "mariadb", "s3"];
 
 export async function portsFrom(base: number): Promise<Ports> {
   const ports = {} as Ports;

@@ -6,12 +6,13 @@ import { CreateStreamCommand, DescribeStreamSummaryCommand } from "@aws-sdk/clie
 import { Kafka, logLevel } from "kafkajs";
 import { TABLES, streamNames, topicNames, validatePrefix, type PerTable } from "../infra/names";
 import { startGateway, type Gateway } from "./gateway/server";
-import type { Layout } from "./layout";
+import { DATA_BUCKET, type Layout } from "./layout";
 import type { Ports } from "./ports";
 import { startKafkaConnect, type KafkaConnect } from "./services/connect";
 import { startKafkaBroker, type KafkaBroker } from "./services/kafka";
 import { startKinesisServer, type KinesisServer } from "./services/kinesis";
 import { startMariaDb, type MariaDb } from "./services/mariadb";
+import { startS3Proxy, type S3Server } from "./services/s3proxy";
 import { kinesisClient } from "./kinesis-client";
 import { waitUntil } from "./services/net";
 
@@ -31,6 +32,8 @@ export interface StackEndpoints {
   dbUrl: string;
   kafkaBootstrap: string;
   connectUrl: string;
+  s3Endpoint: string;
+  bucket: string;
   kinesisEndpoint: string;
   logsDir: string;
 }
@@ -50,7 +53,7 @@ async function createTopics(bootstrap: string, topics: string[]): Promise<void> 
   }).admin();
   await admin.connect();
   try {
-    // One partition each: the local sink writes a topic to one file, topics/{topic}/partition=0/.
+    // One partition each, as in the summary's per-topic counts; the S3 sink itself handles any number.
     await admin.createTopics({
       topics: topics.map((topic) => ({ topic, numPartitions: 1, replicationFactor: 1 })),
       waitForLeaders: true,
@@ -98,7 +101,6 @@ export async function startStack(opts: {
   const logOf = (name: string): string => path.join(layout.logsDir, `${name}.log`);
   const dataOf = (name: string): string => path.join(layout.dataDir, name);
   fs.mkdirSync(layout.logsDir, { recursive: true });
-  fs.mkdirSync(layout.mountDir, { recursive: true });
 
   const stoppers: (() => Promise<void>)[] = [];
   const track = <T extends { stop(): Promise<void> }>(service: T): T => {
@@ -107,7 +109,7 @@ export async function startStack(opts: {
   };
   try {
     say(
-      `starting MariaDB (:${ports.mariadb}), Kinesis (moto, :${ports.kinesis}) and Kafka (KRaft, :${ports.kafka})`,
+      `starting MariaDB (:${ports.mariadb}), Kinesis (moto, :${ports.kinesis}), Kafka (KRaft, :${ports.kafka}) and S3Proxy (:${ports.s3})`,
     );
     const results = await Promise.allSettled([
       startMariaDb({ dataDir: dataOf("mariadb"), port: ports.mariadb, logFile: logOf("mariadb") }),
@@ -118,13 +120,20 @@ export async function startStack(opts: {
         controllerPort: ports.kafkaController,
         logFile: logOf("kafka"),
       }),
+      startS3Proxy({
+        port: ports.s3,
+        bucket: DATA_BUCKET,
+        baseDir: layout.s3Dir,
+        dataDir: dataOf("s3proxy"),
+        logFile: logOf("s3proxy"),
+      }),
     ]);
     for (const result of results) if (result.status === "fulfilled") track(result.value);
     const failed = results.find((result): result is PromiseRejectedResult => result.status === "rejected");
     if (failed) throw failed.reason;
-    const [db, kinesis, kafka] = results.map(
+    const [db, kinesis, kafka, s3] = results.map(
       (result) => (result as PromiseFulfilledResult<unknown>).value,
-    ) as [MariaDb, KinesisServer, KafkaBroker];
+    ) as [MariaDb, KinesisServer, KafkaBroker, S3Server];
 
     say(
       `creating topics ${Object.values(topics).join(", ")} and streams ${Object.values(streams).join(", ")}`,
@@ -132,12 +141,16 @@ export async function startStack(opts: {
     await createTopics(kafka.bootstrap, Object.values(topics));
     await createStreams(kinesis.endpoint, Object.values(streams));
 
-    say(`starting Kafka Connect with the sinks into ${layout.mountDir} (:${ports.connect})`);
+    say(
+      `starting Kafka Connect with the S3 sink into s3://${s3.bucket} at ${s3.endpoint} (:${ports.connect})`,
+    );
     const connect: KafkaConnect = track(
       await startKafkaConnect({
         bootstrap: kafka.bootstrap,
         topics: TABLES.map((table) => topics[table]),
-        mountDir: layout.mountDir,
+        s3Endpoint: s3.endpoint,
+        bucket: s3.bucket,
+        prefix,
         dataDir: dataOf("connect"),
         port: ports.connect,
         logFile: logOf("connect"),
@@ -157,7 +170,7 @@ export async function startStack(opts: {
     );
     say(`gateway on ${gateway.url}`);
 
-    const outputs: Outputs = { apiUrl: gateway.url, apiKey, topics, streams, mountDir: layout.mountDir };
+    const outputs: Outputs = { apiUrl: gateway.url, apiKey, topics, streams, mountDir: s3.bucketDir };
     fs.writeFileSync(layout.outputsFile, JSON.stringify(outputs, null, 2) + "\n", { mode: 0o600 });
     return {
       endpoints: {
@@ -166,6 +179,8 @@ export async function startStack(opts: {
         dbUrl: db.url,
         kafkaBootstrap: kafka.bootstrap,
         connectUrl: connect.restUrl,
+        s3Endpoint: s3.endpoint,
+        bucket: s3.bucket,
         kinesisEndpoint: kinesis.endpoint,
         logsDir: layout.logsDir,
       },

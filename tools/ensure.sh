@@ -72,13 +72,16 @@ ensure_mariadb() {
 ensure_jars() {
   ensure_java
   local pom="$root/local/jars/pom.xml"
-  if [ -d "$cache/jars" ] && stamp_ok jars "$pom"; then return; fi
+  # The jars pom's modules: S3Proxy's jars and the project's own S3 sink connector (built from its sources).
+  local inputs
+  mapfile -t inputs < <(find "$root/local/jars" "$root/local/s3-sink" -type f \( -name pom.xml -o -name '*.java' \) | sort)
+  if [ -d "$cache/jars" ] && stamp_ok jars "${inputs[@]}"; then return; fi
   need_cmd mvn "Apache Maven (Debian: maven)"
   say "fetching jars from Maven Central (first run only)"
   rm -rf "$cache/jars"
   mvn -q -B -f "$pom" -Dmaven.repo.local="$cache/m2" -Djars.dir="$cache/jars" package >&2 \
     || fail "fetching jars failed; rerun with: mvn -f local/jars/pom.xml -Djars.dir=.cache/jars package"
-  stamp_write jars "$pom"
+  stamp_write jars "${inputs[@]}"
 }
 
 for what in "$@"; do

@@ -1,11 +1,15 @@
-// Kafka Connect (standalone worker) running Kafka's FileStreamSink connector, one per topic: it appends every
-// record value as one line to topics/{topic}/partition=0/{topic}+0.json under the mount directory.
-import fs from "node:fs";
+// Kafka Connect (standalone worker) running the project's own S3 sink (local/s3-sink) for every topic: it
+// writes each partition's record values as JSON-lines objects topics/{topic}/partition={p}/{topic}+{p}+{offset}.json
+// to the local S3 server, with the object names Aiven's sink uses in the cloud (infra/s3SinkConfig.ts).
 import path from "node:path";
 import { request } from "undici";
-import { classpathOf, startJava, writeLog4jConfig, writeProperties } from "./java";
+import { JARS_DIR, classpathOf, startJava, writeLog4jConfig, writeProperties } from "./java";
 import { ensurePortFree, waitUntil } from "./net";
 import type { ServiceProcess } from "./process";
+
+/** Kafka Connect's plugin.path: one folder per plugin, each with its jar and dependencies. */
+export const CONNECT_PLUGINS_DIR = path.join(JARS_DIR, "connect-plugins");
+const S3_SINK_PLUGIN = "s3-sink";
 
 export interface KafkaConnect {
   readonly restUrl: string;
@@ -14,9 +18,11 @@ export interface KafkaConnect {
 
 export interface KafkaConnectOptions {
   bootstrap: string;
-  /** Topics to sink; each must have exactly one partition (see sinkFileOf). */
   topics: string[];
-  mountDir: string;
+  s3Endpoint: string;
+  bucket: string;
+  /** Names the connector (one per stack). */
+  prefix: string;
   dataDir: string;
   port: number;
   logFile: string;
@@ -24,13 +30,8 @@ export interface KafkaConnectOptions {
   startTimeoutMs?: number;
 }
 
-/** The one file a topic's sink writes. FileStreamSink writes a topic to one file, so local topics have one partition. */
-export function sinkFileOf(mountDir: string, topic: string): string {
-  return path.join(mountDir, "topics", topic, "partition=0", `${topic}+0.json`);
-}
-
-export function connectorName(topic: string): string {
-  return `file-sink-${topic}`;
+export function connectorName(prefix: string): string {
+  return `s3-sink-${prefix}`;
 }
 
 export function workerProperties(opts: {
@@ -44,22 +45,33 @@ export function workerProperties(opts: {
     "key.converter": "org.apache.kafka.connect.storage.StringConverter",
     "value.converter": "org.apache.kafka.connect.storage.StringConverter",
     "offset.storage.file.filename": opts.offsetsFile,
-    // The sink's file is flushed and its consumer offsets committed at this interval.
+    // The sink writes its buffered records as objects, and its consumer offsets are committed, at this interval.
     "offset.flush.interval.ms": 1000,
     listeners: `http://127.0.0.1:${opts.port}`,
     "rest.advertised.host.name": "127.0.0.1",
     "rest.advertised.port": opts.port,
+    "plugin.path": CONNECT_PLUGINS_DIR,
     "plugin.discovery": "only_scan",
   };
 }
 
-export function sinkConnectorProperties(topic: string, mountDir: string): Record<string, string | number> {
+export function sinkConnectorProperties(opts: {
+  prefix: string;
+  topics: string[];
+  s3Endpoint: string;
+  bucket: string;
+}): Record<string, string | number> {
   return {
-    name: connectorName(topic),
-    "connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector",
+    name: connectorName(opts.prefix),
+    "connector.class": "pinterest.local.s3sink.S3SinkConnector",
     "tasks.max": 1,
-    topics: topic,
-    file: sinkFileOf(mountDir, topic),
+    topics: opts.topics.join(","),
+    "s3.endpoint": opts.s3Endpoint,
+    "s3.bucket": opts.bucket,
+    "s3.region": "us-east-1",
+    // The local S3 server does not check credentials; the SDK only needs some to sign with.
+    "aws.access.key.id": "local",
+    "aws.secret.access.key": "local",
     "consumer.override.auto.offset.reset": "earliest",
   };
 }
@@ -105,6 +117,8 @@ async function connectorStates(
 export async function startKafkaConnect(opts: KafkaConnectOptions): Promise<KafkaConnect> {
   await ensurePortFree(opts.port, "Kafka Connect REST");
   const classpath = classpathOf("kafka");
+  // Fails with the command that builds the connector when its plugin folder is missing.
+  classpathOf(path.join("connect-plugins", S3_SINK_PLUGIN));
   const workerFile = writeProperties(
     path.join(opts.dataDir, "worker.properties"),
     workerProperties({
@@ -113,13 +127,11 @@ export async function startKafkaConnect(opts: KafkaConnectOptions): Promise<Kafk
       offsetsFile: path.join(opts.dataDir, "offsets.dat"),
     }),
   );
-  const connectorFiles = opts.topics.map((topic) => {
-    fs.mkdirSync(path.dirname(sinkFileOf(opts.mountDir, topic)), { recursive: true });
-    return writeProperties(
-      path.join(opts.dataDir, `${connectorName(topic)}.properties`),
-      sinkConnectorProperties(topic, opts.mountDir),
-    );
-  });
+  const name = connectorName(opts.prefix);
+  const connectorFile = writeProperties(
+    path.join(opts.dataDir, `${name}.properties`),
+    sinkConnectorProperties(opts),
+  );
   const log4jConfig = writeLog4jConfig(path.join(opts.dataDir, "log4j.properties"));
   const restUrl = `http://127.0.0.1:${opts.port}`;
 
@@ -128,14 +140,14 @@ export async function startKafkaConnect(opts: KafkaConnectOptions): Promise<Kafk
     classpath,
     log4jConfig,
     mainClass: "org.apache.kafka.connect.cli.ConnectStandalone",
-    args: [workerFile, ...connectorFiles],
+    args: [workerFile, connectorFile],
     logFile: opts.logFile,
   });
   let failure: string | undefined;
   try {
     await waitUntil(
       async () => {
-        const state = await connectorStates(restUrl, opts.topics.map(connectorName));
+        const state = await connectorStates(restUrl, [name]);
         failure = state.failure;
         return state.running;
       },
@@ -143,7 +155,7 @@ export async function startKafkaConnect(opts: KafkaConnectOptions): Promise<Kafk
         timeoutMs: opts.startTimeoutMs ?? 120_000,
         intervalMs: 500,
         abort: () => proc.exitReason() ?? failure,
-        describe: () => `Kafka Connect on ${restUrl} did not start its sinks (log: ${opts.logFile})`,
+        describe: () => `Kafka Connect on ${restUrl} did not start its S3 sink (log: ${opts.logFile})`,
       },
     );
   } catch (error) {

@@ -5,6 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { expect } from "chai";
 import mysql from "mysql2/promise";
+import { request } from "undici";
 import { TABLES, type PerTable } from "../../infra/names";
 import { layoutOf, type Layout } from "../../local/layout";
 import {
@@ -38,6 +39,20 @@ async function readSource(dbUrl: string): Promise<SourceRows> {
     };
   } finally {
     await db.end();
+  }
+}
+
+/** Every object key below `prefix` in a bucket, listed through the S3 API (ListObjects, page by page). */
+async function listObjectKeys(endpoint: string, bucket: string, prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  for (;;) {
+    const query = new URLSearchParams({ prefix, "max-keys": "1000" });
+    if (keys.length > 0) query.set("marker", keys[keys.length - 1]);
+    const response = await request(`${endpoint}/${bucket}?${query}`);
+    const xml = await response.body.text();
+    expect(response.statusCode, xml).to.equal(200);
+    keys.push(...[...xml.matchAll(/<Key>([^<]*)<\/Key>/g)].map((match) => match[1]));
+    if (!xml.includes("<IsTruncated>true</IsTruncated>")) return keys;
   }
 }
 
@@ -142,7 +157,7 @@ describe("local mode end to end", function () {
     );
   });
 
-  it("writes the sink files as one JSON record value per line under topics/{topic}/partition=0/", () => {
+  it("writes the sink objects as one JSON record value per line under topics/{topic}/partition=0/", () => {
     for (const table of TABLES) {
       const topic = stack!.endpoints.outputs.topics[table];
       const dir = path.join(layout.mountDir, "topics", topic, "partition=0");
@@ -155,6 +170,50 @@ describe("local mode end to end", function () {
       );
       expect(keys.size, topic).to.equal(POSTS);
     }
+  });
+
+  it("writes the mount's files as S3 objects through S3Proxy, named like Aiven's sink and tiling each partition", async () => {
+    const { s3Endpoint, bucket, outputs } = stack!.endpoints;
+    const keys = await listObjectKeys(s3Endpoint, bucket, "topics/");
+    const files = TABLES.flatMap((table) => {
+      const dir = path.join(layout.mountDir, "topics", outputs.topics[table], "partition=0");
+      return fs.readdirSync(dir).map((file) => `topics/${outputs.topics[table]}/partition=0/${file}`);
+    });
+    expect(keys.length, "objects in the bucket").to.be.greaterThan(0);
+    expect([...keys].sort()).to.deep.equal([...files].sort());
+
+    for (const table of TABLES) {
+      const topic = outputs.topics[table];
+      const dotted = topic.replace(/\./g, "\\.");
+      const name = new RegExp(`^topics/${dotted}/partition=0/${dotted}\\+0\\+(\\d+)\\.json$`);
+      const objects = keys
+        .filter((key) => key.startsWith(`topics/${topic}/`))
+        .map((key) => {
+          const match = name.exec(key);
+          expect(match, `object name ${key}`).to.not.equal(null);
+          const lines = fs.readFileSync(path.join(layout.mountDir, key), "utf8");
+          expect(lines.endsWith("\n"), `${key} ends with a newline`).to.equal(true);
+          return { start: Number(match![1]), count: lines.split("\n").length - 1 };
+        })
+        .sort((a, b) => a.start - b.start);
+      // Each object starts where the one before ends: no record written twice, none skipped.
+      let next = 0;
+      for (const object of objects) {
+        expect(object.start, `${topic} object start`).to.equal(next);
+        next += object.count;
+      }
+      expect(next, `${topic} records in its objects`).to.equal(summary.batch.kafka[table]);
+    }
+
+    const first = keys[0];
+    // Keys hold "+" and "=", which must be percent-encoded in the path.
+    const response = await request(
+      `${s3Endpoint}/${bucket}/${first.split("/").map(encodeURIComponent).join("/")}`,
+    );
+    expect(response.statusCode).to.equal(200);
+    expect(await response.body.text(), `GET ${first}`).to.equal(
+      fs.readFileSync(path.join(layout.mountDir, first), "utf8"),
+    );
   });
 
   for (const name of GOLD_TABLES) {
