@@ -2,12 +2,12 @@
 import fs from "node:fs";
 import path from "node:path";
 import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from "@aws-sdk/client-kinesis";
-import { Kafka, logLevel } from "kafkajs";
 import mysql from "mysql2/promise";
 import { request } from "undici";
 import { TABLES, type PerTable, type Table } from "../infra/names";
 import { ACCEPTED_PATH, type AcceptedCounts } from "./gateway/server";
 import { kinesisClient } from "./kinesis-client";
+import { withKafkaAdmin } from "./services/kafka";
 import type { Outputs } from "./stack";
 import { SOURCE_TABLES } from "./tables";
 
@@ -44,20 +44,12 @@ export async function kafkaEndOffsets(
   bootstrap: string,
   topics: PerTable<string>,
 ): Promise<PerTable<number>> {
-  const admin = new Kafka({
-    clientId: "local-counts",
-    brokers: [bootstrap],
-    logLevel: logLevel.NOTHING,
-  }).admin();
-  await admin.connect();
-  try {
-    return await perTable(async (table) => {
+  return withKafkaAdmin(bootstrap, "local-counts", (admin) =>
+    perTable(async (table) => {
       const offsets = await admin.fetchTopicOffsets(topics[table]);
       return offsets.reduce((sum, partition) => sum + Number(partition.high), 0);
-    });
-  } finally {
-    await admin.disconnect();
-  }
+    }),
+  );
 }
 
 function filesBelow(dir: string): string[] {

@@ -143,48 +143,47 @@ function readSummaryJson(file: string, job: string): Record<string, unknown> {
   return JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>;
 }
 
-export async function runBatchJob(ctx: StepContext): Promise<Record<string, unknown>> {
-  ctx.say(`running the batch job on local Spark: ${ctx.layout.mountDir} -> ${ctx.layout.batchDir}`);
-  const summaryFile = path.join(ctx.layout.stateDir, "jobs", "batch-summary.json");
+/** Runs one PySpark job module with `args` and returns the summary it writes with --summary-json. */
+async function runJob(
+  ctx: StepContext,
+  job: "batch" | "stream",
+  args: string[],
+): Promise<Record<string, unknown>> {
+  const summaryFile = path.join(ctx.layout.stateDir, "jobs", `${job}-summary.json`);
   fs.mkdirSync(path.dirname(summaryFile), { recursive: true });
   fs.rmSync(summaryFile, { force: true });
-  const args = [
-    "-m",
-    "pinterest_jobs.batch",
+  const moduleArgs = ["-m", `pinterest_jobs.${job}`, ...args, "--summary-json", summaryFile];
+  await run(ctx, `${job} job`, JOBS_PYTHON, moduleArgs, `${job}-job`, JOB_TIMEOUT_MS);
+  return readSummaryJson(summaryFile, `the ${job} job`);
+}
+
+export async function runBatchJob(ctx: StepContext): Promise<Record<string, unknown>> {
+  ctx.say(`running the batch job on local Spark: ${ctx.layout.mountDir} -> ${ctx.layout.batchDir}`);
+  return runJob(ctx, "batch", [
     "--input",
     ctx.layout.mountDir,
     "--output",
     ctx.layout.batchDir,
-  ];
-  args.push("--prefix", ctx.endpoints.prefix, "--summary-json", summaryFile);
-  await run(ctx, "batch job", JOBS_PYTHON, args, "batch-job", JOB_TIMEOUT_MS);
-  return readSummaryJson(summaryFile, "the batch job");
+    "--prefix",
+    ctx.endpoints.prefix,
+  ]);
 }
 
 export async function runStreamJob(ctx: StepContext): Promise<Record<string, unknown>> {
   ctx.say(`running the stream job on local Spark until it has caught up: Kinesis -> ${ctx.layout.streamDir}`);
-  const summaryFile = path.join(ctx.layout.stateDir, "jobs", "stream-summary.json");
-  fs.mkdirSync(path.dirname(summaryFile), { recursive: true });
-  fs.rmSync(summaryFile, { force: true });
-  const args = [
-    "-m",
-    "pinterest_jobs.stream",
+  return runJob(ctx, "stream", [
     "--source",
     "local-kinesis",
     "--endpoint",
     ctx.endpoints.kinesisEndpoint,
-  ];
-  args.push(
     "--prefix",
     ctx.endpoints.prefix,
     "--output",
     ctx.layout.streamDir,
     "--checkpoint",
     ctx.layout.checkpointDir,
-  );
-  args.push("--available-now", "--summary-json", summaryFile);
-  await run(ctx, "stream job", JOBS_PYTHON, args, "stream-job", JOB_TIMEOUT_MS);
-  return readSummaryJson(summaryFile, "the stream job");
+    "--available-now",
+  ]);
 }
 
 function perTableOf(value: unknown, what: string): PerTable<number> {

@@ -3,13 +3,12 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { CreateStreamCommand, DescribeStreamSummaryCommand } from "@aws-sdk/client-kinesis";
-import { Kafka, logLevel } from "kafkajs";
 import { TABLES, streamNames, topicNames, validatePrefix, type PerTable } from "../infra/names";
 import { startGateway, type Gateway } from "./gateway/server";
 import { DATA_BUCKET, type Layout } from "./layout";
 import type { Ports } from "./ports";
 import { startKafkaConnect, type KafkaConnect } from "./services/connect";
-import { startKafkaBroker, type KafkaBroker } from "./services/kafka";
+import { startKafkaBroker, withKafkaAdmin, type KafkaBroker } from "./services/kafka";
 import { startKinesisServer, type KinesisServer } from "./services/kinesis";
 import { startMariaDb, type MariaDb } from "./services/mariadb";
 import { startS3Proxy, type S3Server } from "./services/s3proxy";
@@ -46,21 +45,13 @@ export interface Stack {
 }
 
 async function createTopics(bootstrap: string, topics: string[]): Promise<void> {
-  const admin = new Kafka({
-    clientId: "local-setup",
-    brokers: [bootstrap],
-    logLevel: logLevel.NOTHING,
-  }).admin();
-  await admin.connect();
-  try {
+  await withKafkaAdmin(bootstrap, "local-setup", (admin) =>
     // One partition each, as in the summary's per-topic counts; the S3 sink itself handles any number.
-    await admin.createTopics({
+    admin.createTopics({
       topics: topics.map((topic) => ({ topic, numPartitions: 1, replicationFactor: 1 })),
       waitForLeaders: true,
-    });
-  } finally {
-    await admin.disconnect();
-  }
+    }),
+  );
 }
 
 async function createStreams(endpoint: string, streams: string[]): Promise<void> {

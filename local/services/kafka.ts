@@ -4,7 +4,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
-import { Kafka, logLevel } from "kafkajs";
+import { Kafka, logLevel, type Admin } from "kafkajs";
 import { classpathOf, javaArgs, startJava, writeLog4jConfig, writeProperties } from "./java";
 import { ensurePortFree, waitUntil } from "./net";
 import type { ServiceProcess } from "./process";
@@ -59,6 +59,21 @@ export function brokerProperties(opts: {
     "num.io.threads": 2,
     "log.flush.interval.messages": 1,
   };
+}
+
+/** Runs `use` with an admin client connected to the broker, and disconnects it afterwards. */
+export async function withKafkaAdmin<T>(
+  bootstrap: string,
+  clientId: string,
+  use: (admin: Admin) => Promise<T>,
+): Promise<T> {
+  const admin = new Kafka({ clientId, brokers: [bootstrap], logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    return await use(admin);
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 /** A probe that succeeds once the broker answers a metadata request. */
