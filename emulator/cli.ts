@@ -1,7 +1,7 @@
 // npm run emulator -- <seed|batch|stream> [flags]: seeds the source database and sends its rows as traffic.
 import path from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { TABLES } from "../infra/names";
+import { TABLES } from "../contract";
 import { connect, fetchPosts, postKeys, seed } from "./db";
 import {
   Delivery,

@@ -1,25 +1,29 @@
 // The source database: schema, seeding, and reading posts back joined by key.
 import mysql from "mysql2/promise";
-import { TABLES, type PerTable, type Table } from "../infra/names";
-import { COLUMNS, SOURCE_TABLES, type Post } from "./rows";
+import { SOURCE, SOURCE_COLUMNS, SOURCE_KEYS, SOURCE_TABLES, TABLES, type PerTable, type Table } from "../contract";
+import type { Post } from "./rows";
 import { UserError } from "./errors";
 
-const SCHEMA: PerTable<string> = {
-  pin: `CREATE TABLE IF NOT EXISTS pinterest_data (
-    \`index\` INT NOT NULL PRIMARY KEY,
-    unique_id CHAR(36) NOT NULL,
-    title TEXT, description TEXT, poster_name TEXT, follower_count TEXT, tag_list TEXT,
-    is_image_or_video TEXT, image_src TEXT, downloaded INT, save_location TEXT, category TEXT
-  ) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
-  geo: `CREATE TABLE IF NOT EXISTS geolocation_data (
-    ind INT NOT NULL PRIMARY KEY,
-    timestamp DATETIME, latitude DOUBLE, longitude DOUBLE, country TEXT
-  ) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
-  user: `CREATE TABLE IF NOT EXISTS user_data (
-    ind INT NOT NULL PRIMARY KEY,
-    first_name TEXT, last_name TEXT, age INT, date_joined DATETIME
-  ) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
+const SQL_TYPES: Record<string, string> = {
+  int: "INT",
+  uuid: "CHAR(36)",
+  text: "TEXT",
+  double: "DOUBLE",
+  datetime: "DATETIME",
 };
+
+const quote = (name: string): string => `\`${name}\``;
+
+/** `CREATE TABLE IF NOT EXISTS` of one source table, from its columns in the contract. */
+export function createTableSql(table: Table): string {
+  const { table: name, key, columns } = SOURCE[table];
+  const definitions = columns.map((column) => {
+    const type = SQL_TYPES[column.type];
+    if (!type) throw new Error(`contract column ${name}.${column.name} has unknown type ${column.type}`);
+    return `${quote(column.name)} ${type}${column.name === key ? " NOT NULL PRIMARY KEY" : ""}`;
+  });
+  return `CREATE TABLE IF NOT EXISTS ${quote(name)} (${definitions.join(", ")}) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`;
+}
 
 const INSERT_CHUNK = 1000;
 
@@ -71,11 +75,9 @@ export async function connect(url: string): Promise<mysql.Connection> {
   }
 }
 
-const quote = (name: string): string => `\`${name}\``;
-
 function rowValues(post: Post, table: Table): unknown[] {
   const row = post[table] as unknown as Record<string, unknown>;
-  return COLUMNS[table].map((column) => row[column]);
+  return SOURCE_COLUMNS[table].map((column) => row[column]);
 }
 
 /**
@@ -84,18 +86,18 @@ function rowValues(post: Post, table: Table): unknown[] {
  * Posts are inserted in chunks as they come, so any number of them fits in memory.
  */
 export async function seed(connection: mysql.Connection, posts: Iterable<Post>): Promise<number> {
-  for (const table of TABLES) await connection.query(SCHEMA[table]);
+  for (const table of TABLES) await connection.query(createTableSql(table));
   const insert = async (chunk: readonly Post[]) => {
     for (const table of TABLES) {
-      const columns = COLUMNS[table].map(quote).join(", ");
+      const columns = SOURCE_COLUMNS[table].map(quote).join(", ");
       const values = chunk.map((post) => rowValues(post, table));
-      await connection.query(`INSERT INTO ${SOURCE_TABLES[table]} (${columns}) VALUES ?`, [values]);
+      await connection.query(`INSERT INTO ${quote(SOURCE_TABLES[table])} (${columns}) VALUES ?`, [values]);
     }
   };
   let inserted = 0;
   await connection.beginTransaction();
   try {
-    for (const table of TABLES) await connection.query(`DELETE FROM ${SOURCE_TABLES[table]}`);
+    for (const table of TABLES) await connection.query(`DELETE FROM ${quote(SOURCE_TABLES[table])}`);
     let chunk: Post[] = [];
     for (const post of posts) {
       chunk.push(post);
@@ -115,13 +117,20 @@ export async function seed(connection: mysql.Connection, posts: Iterable<Post>):
   }
 }
 
+/** The keys of the posts present in all three tables, ascending. */
+function postKeysSql(): string {
+  const ref = (table: Table): string => `${quote(SOURCE_TABLES[table])}.${quote(SOURCE_KEYS[table])}`;
+  const joins = TABLES.slice(1)
+    .map((table) => `JOIN ${quote(SOURCE_TABLES[table])} ON ${ref(table)} = ${ref("pin")}`)
+    .join(" ");
+  return `SELECT ${ref("pin")} AS k FROM ${quote(SOURCE_TABLES.pin)} ${joins} ORDER BY ${ref("pin")}`;
+}
+
 /** The keys of posts present in all three tables, ascending. Missing tables are a UserError. */
 export async function postKeys(connection: mysql.Connection): Promise<number[]> {
   try {
     const [rows] = await connection.query<mysql.RowDataPacket[]>(
-      `SELECT p.\`index\` AS k FROM pinterest_data p
-       JOIN geolocation_data g ON g.ind = p.\`index\` JOIN user_data u ON u.ind = p.\`index\`
-       ORDER BY p.\`index\``,
+      postKeysSql(),
     );
     return rows.map((row) => Number(row.k));
   } catch (error) {
@@ -141,13 +150,13 @@ export async function fetchPosts(connection: mysql.Connection, keys: readonly nu
   if (unique.length === 0) return [];
   const byTable = {} as PerTable<Map<number, Record<string, unknown>>>;
   for (const table of TABLES) {
-    const key = table === "pin" ? "`index`" : "ind";
-    const columns = COLUMNS[table].map(quote).join(", ");
+    const key = quote(SOURCE_KEYS[table]);
+    const columns = SOURCE_COLUMNS[table].map(quote).join(", ");
     const [rows] = await connection.query<mysql.RowDataPacket[]>(
-      `SELECT ${columns} FROM ${SOURCE_TABLES[table]} WHERE ${key} IN (?)`,
+      `SELECT ${columns} FROM ${quote(SOURCE_TABLES[table])} WHERE ${key} IN (?)`,
       [unique],
     );
-    byTable[table] = new Map(rows.map((row) => [Number(table === "pin" ? row.index : row.ind), row]));
+    byTable[table] = new Map(rows.map((row) => [Number(row[SOURCE_KEYS[table]]), row]));
   }
   return keys.flatMap((key) => {
     const [pin, geo, user] = TABLES.map((table) => byTable[table].get(key));

@@ -2,7 +2,7 @@
 // and writes what could not be delivered to a JSON-lines file. Nothing is dropped silently.
 import fs from "node:fs";
 import path from "node:path";
-import { TABLES, type PerTable, type Table } from "../infra/names";
+import { TABLES, type PerTable, type Table } from "../contract";
 import { UserError } from "./errors";
 import type { WireRecord } from "./wire";
 

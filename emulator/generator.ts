@@ -1,19 +1,10 @@
 // Realistic posts, calibrated on the facts of DATA-CONTRACT section 1. Same seed, same posts.
+import { PLACEHOLDERS } from "../contract";
 import { CATEGORIES, type Category } from "./vocabulary";
 import * as words from "./vocabulary";
 import { COUNTRIES } from "./countries";
 import { Random, WeightedTable } from "./random";
 import type { GeoRow, PinRow, Post, UserRow } from "./rows";
-
-export const PLACEHOLDERS = {
-  title: "No Title Data Available",
-  untitled: "Untitled",
-  description: "No description available",
-  storyDescription: "No description available Story format",
-  user: "User Info Error",
-  tags: "N,o, ,T,a,g,s, ,A,v,a,i,l,a,b,l,e",
-  imageSrc: "Image src error.",
-} as const;
 
 /** Rates measured on the real tables (see DATA-CONTRACT section 1 and the peers' samples). */
 export const RATES = {

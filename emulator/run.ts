@@ -1,6 +1,6 @@
 // Sends posts: picks keys (sequential or random), reads their rows, and hands batches per table to the delivery,
 // within the rate and concurrency asked for. Stops on a fatal answer, at the end of the selection, or on Ctrl-C.
-import { TABLES } from "../infra/names";
+import { TABLES } from "../contract";
 import { Delivery, FatalSendError, total, type Stats, type Target } from "./delivery";
 import { Random } from "./random";
 import type { Post } from "./rows";

@@ -1,7 +1,7 @@
 // Where traffic goes: the stack outputs of DATA-CONTRACT section 6, from a file or from the Pulumi CLI.
 import { execFile } from "node:child_process";
 import fs from "node:fs";
-import { TABLES, type PerTable } from "../infra/names";
+import { TABLES, type PerTable } from "../contract";
 import { UserError } from "./errors";
 
 export interface StackOutputs {

@@ -1,5 +1,5 @@
 // Records on the wire (DATA-CONTRACT section 2): the source row as JSON, datetimes in ISO-8601.
-import type { Table } from "../infra/names";
+import type { Table } from "../contract";
 import { keyOf, type SourceRow } from "./rows";
 
 export type WireRecord = Record<string, string | number | null>;

@@ -1,6 +1,6 @@
 // Command-line flags of `npm run local` / `npm run local:down`.
 import path from "node:path";
-import { validatePrefix } from "../infra/names";
+import { validatePrefix } from "../contract";
 import { DEFAULT_STATE_DIR } from "./layout";
 import { DEFAULT_PORT_BASE } from "./ports";
 

@@ -4,12 +4,11 @@ import path from "node:path";
 import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from "@aws-sdk/client-kinesis";
 import mysql from "mysql2/promise";
 import { request } from "undici";
-import { TABLES, type PerTable, type Table } from "../infra/names";
+import { SOURCE_TABLES, TABLES, topicDir, type PerTable, type Table } from "../contract";
 import { ACCEPTED_PATH, type AcceptedCounts } from "./gateway/server";
 import { kinesisClient } from "./kinesis-client";
 import { withKafkaAdmin } from "./services/kafka";
 import type { Outputs } from "./stack";
-import { SOURCE_TABLES } from "./tables";
 
 export async function perTable<T>(make: (table: Table) => Promise<T> | T): Promise<PerTable<T>> {
   const [pin, geo, user] = await Promise.all(TABLES.map((table) => make(table)));
@@ -63,7 +62,7 @@ function filesBelow(dir: string): string[] {
 /** Lines (records) in every object the sink wrote below mount/topics/{topic}/ (each object is a .json file). */
 export function sinkLineCounts(mountDir: string, topics: PerTable<string>): PerTable<number> {
   const count = (table: Table): number =>
-    filesBelow(path.join(mountDir, "topics", topics[table]))
+    filesBelow(path.join(mountDir, topicDir(topics[table])))
       .filter((file) => file.endsWith(".json"))
       .reduce((sum, file) => {
         const text = fs.readFileSync(file);

@@ -1,14 +1,13 @@
 // The steps of a local run: seed, send, wait for the sink, run the jobs, count every hop, print the gold tables.
 import fs from "node:fs";
 import path from "node:path";
-import { TABLES, type PerTable } from "../infra/names";
+import { GOLD_TABLES, SILVER_TABLES, STREAM_TABLES, TABLES, type PerTable } from "../contract";
 import { acceptedCounts, kafkaEndOffsets, kinesisRecordCounts, sinkLineCounts, sourceCounts } from "./counts";
 import { distinctCounts, formatTable, readRows, type Row } from "./delta";
 import type { Layout } from "./layout";
 import { JOBS_PYTHON, startTool, TSX, type ToolRun } from "./run-tool";
 import { sleep } from "./services/net";
 import type { StackEndpoints } from "./stack";
-import { GOLD_TABLES, SILVER_TABLES, STREAM_TABLES } from "./tables";
 
 export interface RunSummary {
   prefix: string;

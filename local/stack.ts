@@ -3,7 +3,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { CreateStreamCommand, DescribeStreamSummaryCommand } from "@aws-sdk/client-kinesis";
-import { TABLES, streamNames, topicNames, validatePrefix, type PerTable } from "../infra/names";
+import { TABLES, streamNames, topicNames, validatePrefix, type PerTable } from "../contract";
 import { startGateway, type Gateway } from "./gateway/server";
 import { DATA_BUCKET, type Layout } from "./layout";
 import type { Ports } from "./ports";

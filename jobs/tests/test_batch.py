@@ -8,8 +8,8 @@ from datetime import datetime
 import pytest
 
 from pinterest_jobs import batch
+from pinterest_jobs.contract import topic_names
 from pinterest_jobs.generate import posts, write_sink_layout
-from pinterest_jobs.names import topic_names
 
 PREFIX = "e2e"
 POSTS = 400

@@ -14,7 +14,7 @@ import pytest
 from pyspark.sql import functions as F
 
 from pinterest_jobs.batch import run_batch
-from pinterest_jobs.names import topic_names
+from pinterest_jobs.contract import topic_names
 from pinterest_jobs.tables import Output
 
 PREFIX = "peer"

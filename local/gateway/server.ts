@@ -3,7 +3,7 @@
 import fs from "node:fs";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { TABLES, topicNames, streamNames, type PerTable, type Table } from "../../infra/names";
+import { TABLES, topicNames, streamNames, type PerTable, type Table } from "../../contract";
 import { HttpError, readBody, sendJson } from "./http";
 import { checkContentType, KafkaForwarder, parseProduceBody } from "./kafka-rest";
 import { KinesisForwarder, parsePutRecordBody, parsePutRecordsBody } from "./kinesis-proxy";

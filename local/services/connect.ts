@@ -3,6 +3,7 @@
 // to the local S3 server, with the object names Aiven's sink uses in the cloud (infra/s3SinkConfig.ts).
 import path from "node:path";
 import { request } from "undici";
+import { s3SinkConnectorName } from "../../contract";
 import { JARS_DIR, classpathOf, startJava, writeLog4jConfig, writeProperties } from "./java";
 import { ensurePortFree, waitUntil } from "./net";
 import type { ServiceProcess } from "./process";
@@ -28,10 +29,6 @@ export interface KafkaConnectOptions {
   logFile: string;
   heapMb?: number;
   startTimeoutMs?: number;
-}
-
-export function connectorName(prefix: string): string {
-  return `s3-sink-${prefix}`;
 }
 
 export function workerProperties(opts: {
@@ -62,7 +59,7 @@ export function sinkConnectorProperties(opts: {
   bucket: string;
 }): Record<string, string | number> {
   return {
-    name: connectorName(opts.prefix),
+    name: s3SinkConnectorName(opts.prefix),
     "connector.class": "pinterest.local.s3sink.S3SinkConnector",
     "tasks.max": 1,
     topics: opts.topics.join(","),
@@ -127,7 +124,7 @@ export async function startKafkaConnect(opts: KafkaConnectOptions): Promise<Kafk
       offsetsFile: path.join(opts.dataDir, "offsets.dat"),
     }),
   );
-  const name = connectorName(opts.prefix);
+  const name = s3SinkConnectorName(opts.prefix);
   const connectorFile = writeProperties(
     path.join(opts.dataDir, `${name}.properties`),
     sinkConnectorProperties(opts),

@@ -6,7 +6,7 @@ import path from "node:path";
 import { expect } from "chai";
 import mysql from "mysql2/promise";
 import { request } from "undici";
-import { TABLES, type PerTable } from "../../infra/names";
+import { GOLD_TABLES, SOURCE_TABLES, TABLES, type PerTable } from "../../contract";
 import { layoutOf, type Layout } from "../../local/layout";
 import {
   readGold,
@@ -22,7 +22,6 @@ import {
 import { portsFrom } from "../../local/ports";
 import { sleep } from "../../local/services/net";
 import { startStack, type Stack } from "../../local/stack";
-import { GOLD_TABLES, SOURCE_TABLES } from "../../local/tables";
 import { canonical, expectedGold, type SourceRows } from "./expected-gold";
 
 const POSTS = 2000;

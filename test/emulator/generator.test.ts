@@ -1,6 +1,7 @@
 // The generator: deterministic per seed, and calibrated on the facts of DATA-CONTRACT section 1.
 import { expect } from "chai";
-import { formatFollowers, generatePosts, PLACEHOLDERS } from "../../emulator/generator";
+import { PLACEHOLDERS } from "../../contract";
+import { formatFollowers, generatePosts } from "../../emulator/generator";
 import { CATEGORIES } from "../../emulator/vocabulary";
 import type { Post } from "../../emulator/rows";
 

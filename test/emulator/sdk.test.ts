@@ -9,7 +9,7 @@ import {
   KinesisClient,
 } from "@aws-sdk/client-kinesis";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
-import { TABLES } from "../../infra/names";
+import { TABLES } from "../../contract";
 import { connect, seed } from "../../emulator/db";
 import { generatePosts } from "../../emulator/generator";
 import { toWire, wireKey } from "../../emulator/wire";

@@ -3,7 +3,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
-import { TABLES } from "../../infra/names";
+import { TABLES } from "../../contract";
 import { connect, seed } from "../../emulator/db";
 import { generatePosts } from "../../emulator/generator";
 import { toWire, wireKey } from "../../emulator/wire";

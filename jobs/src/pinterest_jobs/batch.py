@@ -12,14 +12,11 @@ from pyspark.sql import functions as F
 
 from . import cli
 from .cleaning import CLEANERS, deduplicate
+from .contract import QUARANTINE_TABLE, SILVER_TABLES, TABLES, topic_dir, topic_names
+from .errors import UsageError
 from .gold import GOLD_QUERIES
-from .names import QUARANTINE_TABLE, SILVER_TABLES, TABLES, UsageError, parse_table_map, topic_names
 from .session import get_spark
 from .tables import Output
-
-
-def topic_dir(root: str, topic: str) -> str:
-    return f"{root.rstrip('/')}/topics/{topic}"
 
 
 def read_topic(spark: SparkSession, root: str, topic: str) -> DataFrame:
@@ -85,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         args = parse_args(argv)
         topics = topic_names(args.prefix)
         if args.topics:
-            topics = parse_table_map(args.topics, "--topics")
+            topics = cli.parse_table_map(args.topics, "--topics")
         output = Output(args.output)
         summary = run_batch(get_spark("pinterest-batch"), args.input, output, topics)
         cli.report(summary, args.summary_json)

@@ -16,9 +16,10 @@ from pathlib import Path
 from . import cli
 from .batch import run_batch
 from .cleaning import PIN_PLACEHOLDERS
+from .contract import topic_dir, topic_names
+from .errors import UsageError
 from .generate import write_sink_layout
 from .gold import GOLD_QUERIES
-from .names import UsageError, topic_names
 from .session import REPO_ROOT, get_spark
 from .tables import Output
 
@@ -43,7 +44,7 @@ def duckdb_sql(root: Path, topics: dict[str, str]) -> tuple[list[str], dict[str,
     def source(table: str, columns: list[str]) -> str:
         spec = ", ".join(f"'{c}': 'VARCHAR'" for c in columns)
         return (
-            f"read_json('{root}/topics/{topics[table]}/**/*.json', format='newline_delimited', "
+            f"read_json('{topic_dir(str(root), topics[table])}/**/*.json', format='newline_delimited', "
             f"columns={{{spec}}}, ignore_errors=true)"
         )
 

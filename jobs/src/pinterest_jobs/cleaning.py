@@ -1,4 +1,4 @@
-"""Cleaning of the three source tables (DATA-CONTRACT section 4), shared by the batch and the stream job.
+"""Cleaning of the three source tables (docs/contract.md, cleaning), shared by the batch and the stream job.
 
 Every function takes records as a DataFrame of two string columns, `payload` (the raw JSON of one source row)
 and `source` (the topic or stream it came from), and uses built-in Spark functions only.
@@ -10,62 +10,18 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.types import StringType, StructField, StructType
 
-QUARANTINE_COLUMNS = ("table", "source", "reason", "payload")
+from .contract import PLACEHOLDERS, SILVER_COLUMNS, SOURCE_FIELDS, SOURCE_KEYS
+
 REASON_NOT_JSON = "not a JSON object"
 
-# Values the source uses for "no data" (DATA-CONTRACT section 1); in the pin table they become null in every column.
-PIN_PLACEHOLDERS = (
-    "No Title Data Available",
-    "Untitled",
-    "No description available Story format",
-    "No description available",
-    "User Info Error",
-    "N,o, ,T,a,g,s, ,A,v,a,i,l,a,b,l,e",
-    "Image src error.",
-)
+# Values the source uses for "no data"; in the pin table they become null in every column.
+PIN_PLACEHOLDERS = tuple(PLACEHOLDERS.values())
 
 # Leading and trailing whitespace, NBSP and the other Unicode spaces included (Java's \s alone misses them).
 _EDGE_SPACE = r"^[\s\p{Z}\uFEFF]+|[\s\p{Z}\uFEFF]+$"
 _FOLLOWERS = r"^([0-9]+(?:\.[0-9]+)?)\s*([kKmM]?)$"
 _INTEGER = r"^-?[0-9]+$"
 _CORRUPT = "_corrupt_record"
-
-PIN_COLUMNS = (
-    "ind",
-    "unique_id",
-    "title",
-    "description",
-    "follower_count",
-    "poster_name",
-    "tag_list",
-    "is_image_or_video",
-    "image_src",
-    "save_location",
-    "category",
-)
-GEO_COLUMNS = ("ind", "country", "coordinates", "timestamp")
-USER_COLUMNS = ("ind", "user_name", "age", "date_joined")
-
-# Fields of each source row as they arrive; every field is read as text and converted explicitly below.
-_SOURCE_FIELDS = {
-    "pin": (
-        "index",
-        "unique_id",
-        "title",
-        "description",
-        "poster_name",
-        "follower_count",
-        "tag_list",
-        "is_image_or_video",
-        "image_src",
-        "downloaded",
-        "save_location",
-        "category",
-    ),
-    "geo": ("ind", "timestamp", "latitude", "longitude", "country"),
-    "user": ("ind", "first_name", "last_name", "age", "date_joined"),
-}
-_KEYS = {"pin": "index", "geo": "ind", "user": "ind"}
 
 
 @dataclass(frozen=True)
@@ -114,7 +70,7 @@ def follower_count(column: Column) -> Column:
 
 
 def _parse(records: DataFrame, table: str) -> DataFrame:
-    fields = [StructField(name, StringType()) for name in _SOURCE_FIELDS[table]]
+    fields = [StructField(name, StringType()) for name in SOURCE_FIELDS[table]]
     schema = StructType([*fields, StructField(_CORRUPT, StringType())])
     parsed = F.from_json(
         F.col("payload"), schema, {"columnNameOfCorruptRecord": _CORRUPT, "mode": "PERMISSIVE"}
@@ -123,7 +79,7 @@ def _parse(records: DataFrame, table: str) -> DataFrame:
 
 
 def _with_key_check(parsed: DataFrame, table: str) -> DataFrame:
-    key_name = _KEYS[table]
+    key_name = SOURCE_KEYS[table]
     key_text = text(F.col(f"r.{key_name}"))
     key = F.when(key_text.rlike(_INTEGER), key_text.try_cast("int"))
     reason = (
@@ -153,7 +109,7 @@ def clean_pin(records: DataFrame) -> Cleaned:
         "source",
         "payload",
     )
-    return Cleaned("pin", checked, PIN_COLUMNS)
+    return Cleaned("pin", checked, SILVER_COLUMNS["pin"])
 
 
 def clean_geo(records: DataFrame) -> Cleaned:
@@ -169,7 +125,7 @@ def clean_geo(records: DataFrame) -> Cleaned:
         "source",
         "payload",
     )
-    return Cleaned("geo", checked, GEO_COLUMNS)
+    return Cleaned("geo", checked, SILVER_COLUMNS["geo"])
 
 
 def clean_user(records: DataFrame) -> Cleaned:
@@ -183,7 +139,7 @@ def clean_user(records: DataFrame) -> Cleaned:
         "source",
         "payload",
     )
-    return Cleaned("user", checked, USER_COLUMNS)
+    return Cleaned("user", checked, SILVER_COLUMNS["user"])
 
 
 CLEANERS = {"pin": clean_pin, "geo": clean_geo, "user": clean_user}

@@ -6,7 +6,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from .names import UsageError
+from .contract import TABLES
+from .errors import FAILURE_EXIT, USAGE_EXIT, JobFailure, UsageError
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -26,11 +27,30 @@ def report(summary: dict, summary_json: str | None) -> None:
         path.write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
 
 
+def parse_table_map(text: str, flag: str) -> dict[str, str]:
+    """`pin=A,geo=B,user=C` -> {"pin": "A", "geo": "B", "user": "C"}; every table is required."""
+    expected = ",".join(f"{table}=NAME" for table in TABLES)
+    result: dict[str, str] = {}
+    for item in text.split(","):
+        table, sep, name = item.partition("=")
+        table, name = table.strip(), name.strip()
+        if not sep or table not in TABLES or not name or table in result:
+            raise UsageError(f"{flag} {text!r} is invalid: give {expected}")
+        result[table] = name
+    if set(result) != set(TABLES):
+        raise UsageError(f"{flag} {text!r} is invalid: give {expected}")
+    return result
+
+
 def run_main(run: Callable[[], object]) -> int:
-    """Runs a job; bad input ends it with one line on stderr and exit status 2, without a stack trace."""
+    """Runs a job; bad input (exit 2) or a failure the user can act on (exit 1) ends it with one line on
+    stderr, without a stack trace."""
     try:
         run()
     except UsageError as error:
         print(f"error: {error}", file=sys.stderr)
-        return 2
+        return USAGE_EXIT
+    except JobFailure as error:
+        print(f"error: {error}", file=sys.stderr)
+        return FAILURE_EXIT
     return 0

@@ -1,11 +1,13 @@
 """Synthetic posts in the S3 sink layout (`topics/{topic}/partition={n}/` files of JSON lines), for the benchmark
-and the end-to-end tests. Deterministic for a given seed; dirty values as described in DATA-CONTRACT section 1."""
+and the end-to-end tests. Deterministic for a given seed; dirty values as described in docs/contract.md."""
 
 import json
 import random
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
+
+from .contract import PLACEHOLDERS, topic_dir
 
 CATEGORIES = (
     "christmas",
@@ -43,7 +45,7 @@ FILE_LINES = 50_000
 def _follower_text(rng: random.Random) -> str:
     form = rng.random()
     if form < 0.007:
-        return "User Info Error"
+        return PLACEHOLDERS["user"]
     if form < 0.4:
         return str(rng.randint(0, 999))
     if form < 0.9:
@@ -74,17 +76,17 @@ def posts(count: int, seed: int = 7) -> Iterator[tuple[dict, dict, dict]]:
         pin = {
             "index": index,
             "unique_id": f"{rng.getrandbits(128):032x}",
-            "title": "No Title Data Available"
+            "title": PLACEHOLDERS["title"]
             if story and rng.random() < 0.5
             else f"Idea {index} for {category} ",
-            "description": "No description available Story format" if story else f"About {category}\u00a0\n",
-            "poster_name": "User Info Error" if follower == "User Info Error" else rng.choice(POSTERS),
+            "description": PLACEHOLDERS["storyDescription"] if story else f"About {category}\u00a0\n",
+            "poster_name": PLACEHOLDERS["user"] if follower == PLACEHOLDERS["user"] else rng.choice(POSTERS),
             "follower_count": follower,
-            "tag_list": "N,o, ,T,a,g,s, ,A,v,a,i,l,a,b,l,e" if story else f"{category},ideas",
+            "tag_list": PLACEHOLDERS["tags"] if story else f"{category},ideas",
             "is_image_or_video": "multi-video(story page format)"
             if story
             else rng.choice(("image",) * 9 + ("video",)),
-            "image_src": "Image src error."
+            "image_src": PLACEHOLDERS["imageSrc"]
             if broken_image
             else f"https://i.pinimg.com/originals/{index}.jpg",
             "downloaded": 0 if broken_image else 1,
@@ -111,7 +113,7 @@ def write_sink_layout(
     written = {table: 0 for table in topics}
 
     def flush(table: str) -> None:
-        folder = root / "topics" / topics[table] / "partition=0"
+        folder = Path(topic_dir(str(root), topics[table])) / "partition=0"
         folder.mkdir(parents=True, exist_ok=True)
         name = f"{topics[table]}+0+{written[table]:010d}.json"
         (folder / name).write_text("".join(pending[table]), encoding="utf-8")

@@ -1,9 +1,11 @@
-"""The nine gold queries of DATA-CONTRACT section 5, each on the cleaned, deduplicated tables."""
+"""The nine gold queries (docs/contract.md, gold tables), each on the cleaned, deduplicated tables."""
 
 from collections.abc import Callable
 
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
+
+from .contract import GOLD_TABLES
 
 FIRST_POST_YEAR, LAST_POST_YEAR = 2018, 2022
 FIRST_JOIN_YEAR, LAST_JOIN_YEAR = 2015, 2020
@@ -117,14 +119,20 @@ def median_followers_by_join_year_and_age_group(pin: DataFrame, geo: DataFrame, 
 
 GoldQuery = Callable[[DataFrame, DataFrame, DataFrame], DataFrame]
 
-GOLD_QUERIES: dict[str, GoldQuery] = {
-    "popular_category_by_country": popular_category_by_country,
-    "popular_category_by_year": popular_category_by_year,
-    "most_followed_user_by_country": most_followed_user_by_country,
-    "country_with_most_followed_user": country_with_most_followed_user,
-    "popular_category_by_age_group": popular_category_by_age_group,
-    "median_followers_by_age_group": median_followers_by_age_group,
-    "users_joined_by_year": users_joined_by_year,
-    "median_followers_by_join_year": median_followers_by_join_year,
-    "median_followers_by_join_year_and_age_group": median_followers_by_join_year_and_age_group,
-}
+_QUERIES: tuple[GoldQuery, ...] = (
+    popular_category_by_country,
+    popular_category_by_year,
+    most_followed_user_by_country,
+    country_with_most_followed_user,
+    popular_category_by_age_group,
+    median_followers_by_age_group,
+    users_joined_by_year,
+    median_followers_by_join_year,
+    median_followers_by_join_year_and_age_group,
+)
+# Each query is named after its gold table; the contract lists the tables, and the two must agree.
+GOLD_QUERIES: dict[str, GoldQuery] = {query.__name__: query for query in _QUERIES}
+if tuple(GOLD_QUERIES) != GOLD_TABLES:
+    raise RuntimeError(
+        f"gold queries {tuple(GOLD_QUERIES)} differ from the contract's gold tables {GOLD_TABLES}"
+    )

@@ -20,8 +20,9 @@ from pyspark.sql.streaming import StreamingQuery
 
 from . import cli
 from .cleaning import CLEANERS, deduplicate
+from .contract import STREAM_QUARANTINE_TABLE, STREAM_TABLES, TABLES, stream_names
+from .errors import JobFailure, UsageError
 from .local_kinesis import INITIAL_POSITIONS, LocalKinesisDataSource, kinesis_client
-from .names import STREAM_QUARANTINE_TABLE, STREAM_TABLES, TABLES, UsageError, parse_table_map, stream_names
 from .session import get_spark, on_databricks
 from .tables import Output
 
@@ -150,12 +151,12 @@ def check_streams(args: argparse.Namespace, streams: dict[str, str]) -> None:
         try:
             client.describe_stream_summary(StreamName=stream)
         except ClientError as error:
-            raise UsageError(
+            raise JobFailure(
                 f"stream {stream} not found at {args.endpoint} ({error.response['Error']['Code']}): "
                 "create it or check --prefix/--streams"
             ) from None
         except BotoCoreError as error:
-            raise UsageError(
+            raise JobFailure(
                 f"cannot reach the Kinesis API at {args.endpoint}: {error}; check --endpoint"
             ) from None
 
@@ -197,7 +198,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     def run() -> None:
         args = parse_args(argv)
-        streams = parse_table_map(args.streams, "--streams") if args.streams else stream_names(args.prefix)
+        streams = (
+            cli.parse_table_map(args.streams, "--streams") if args.streams else stream_names(args.prefix)
+        )
         if args.source == "local-kinesis":
             check_streams(args, streams)
         spark = get_spark("pinterest-stream")
