@@ -156,6 +156,11 @@ async function runJob(
   return readSummaryJson(summaryFile, `the ${job} job`);
 }
 
+/** `pin=A,geo=B,user=C`: how the jobs take the topic and stream names the stack outputs hold. */
+function tableMap(names: PerTable<string>): string {
+  return TABLES.map((table) => `${table}=${names[table]}`).join(",");
+}
+
 export async function runBatchJob(ctx: StepContext): Promise<Record<string, unknown>> {
   ctx.say(`running the batch job on local Spark: ${ctx.layout.mountDir} -> ${ctx.layout.batchDir}`);
   return runJob(ctx, "batch", [
@@ -163,8 +168,8 @@ export async function runBatchJob(ctx: StepContext): Promise<Record<string, unkn
     ctx.layout.mountDir,
     "--output",
     ctx.layout.batchDir,
-    "--prefix",
-    ctx.endpoints.prefix,
+    "--topics",
+    tableMap(ctx.endpoints.outputs.topics),
   ]);
 }
 
@@ -175,8 +180,8 @@ export async function runStreamJob(ctx: StepContext): Promise<Record<string, unk
     "local-kinesis",
     "--endpoint",
     ctx.endpoints.kinesisEndpoint,
-    "--prefix",
-    ctx.endpoints.prefix,
+    "--streams",
+    tableMap(ctx.endpoints.outputs.streams),
     "--output",
     ctx.layout.streamDir,
     "--checkpoint",

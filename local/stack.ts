@@ -153,7 +153,8 @@ export async function startStack(opts: {
       await startGateway({
         port: ports.gateway,
         apiKey,
-        prefix,
+        topics,
+        streams,
         kafkaBootstrap: kafka.bootstrap,
         kinesisEndpoint: kinesis.endpoint,
         logFile: logOf("gateway"),

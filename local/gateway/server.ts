@@ -1,9 +1,9 @@
-// The local gateway: serves the two HTTP contracts of DATA-CONTRACT section 2 and forwards to Kafka and Kinesis,
+// The local gateway: serves the two HTTP contracts of docs/contract.md (on the wire) and forwards to Kafka and Kinesis,
 // as API Gateway with the Kafka REST proxy and the Kinesis integration do in the cloud.
 import fs from "node:fs";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { TABLES, topicNames, streamNames, type PerTable, type Table } from "../../contract";
+import { TABLES, type PerTable, type Table } from "../../contract";
 import { HttpError, readBody, sendJson } from "./http";
 import { checkContentType, KafkaForwarder, parseProduceBody } from "./kafka-rest";
 import { KinesisForwarder, parsePutRecordBody, parsePutRecordsBody } from "./kinesis-proxy";
@@ -12,7 +12,9 @@ export interface GatewayOptions {
   /** 0 picks a free port. */
   port: number;
   apiKey: string;
-  prefix: string;
+  /** The topics and streams it serves, as API Gateway's routes name them in the cloud. */
+  topics: PerTable<string>;
+  streams: PerTable<string>;
   kafkaBootstrap: string;
   kinesisEndpoint: string;
   /** Failed requests are written here, one line each. */
@@ -43,8 +45,8 @@ function tableByName(names: PerTable<string>): Map<string, Table> {
 const notFound = (message: string): HttpError => new HttpError(404, { message });
 
 export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
-  const topics = tableByName(topicNames(opts.prefix));
-  const streams = tableByName(streamNames(opts.prefix));
+  const topics = tableByName(opts.topics);
+  const streams = tableByName(opts.streams);
   const kafka = new KafkaForwarder(opts.kafkaBootstrap);
   const kinesis = new KinesisForwarder(opts.kinesisEndpoint);
   const counts: AcceptedCounts = { batch: zeroCounts(), stream: zeroCounts() };

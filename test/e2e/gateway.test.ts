@@ -1,5 +1,6 @@
 // The local gateway's answers to requests it must refuse, and the CLI's flags; neither needs Kafka or Kinesis running.
 import { expect } from "chai";
+import { streamNames, topicNames } from "../../contract";
 import { parseArgs, UsageError } from "../../local/args";
 import { startGateway, type Gateway } from "../../local/gateway/server";
 import { freePort } from "../../local/services/net";
@@ -13,7 +14,8 @@ describe("local gateway refuses bad requests with a JSON error", function () {
     gateway = await startGateway({
       port: 0,
       apiKey,
-      prefix: "gwtest",
+      topics: topicNames("gwtest"),
+      streams: streamNames("gwtest"),
       kafkaBootstrap: `127.0.0.1:${await freePort()}`,
       kinesisEndpoint: `http://127.0.0.1:${await freePort()}`,
       logFile: "/dev/null",

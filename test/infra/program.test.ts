@@ -639,8 +639,6 @@ for (const stack of ["dev", "prod"] as const) {
           `dbfs:/mnt/${expected.prefix}-data`,
           "--output",
           output,
-          "--prefix",
-          expected.prefix,
           "--topics",
           `pin=${topics.pin},geo=${topics.geo},user=${topics.user}`,
         ]);
@@ -660,7 +658,7 @@ for (const stack of ["dev", "prod"] as const) {
         const option = (name: string) => parameters[parameters.indexOf(name) + 1];
         const streams = streamNames(expected.prefix);
         expect(option("--source")).to.equal("kinesis");
-        expect(option("--prefix")).to.equal(expected.prefix);
+        expect(parameters).to.not.include("--prefix");
         expect(option("--streams")).to.equal(`pin=${streams.pin},geo=${streams.geo},user=${streams.user}`);
         expect(option("--checkpoint")).to.equal(`dbfs:/mnt/${expected.prefix}-data/checkpoints/stream`);
         expect(option("--region")).to.equal("us-east-1");

@@ -1,7 +1,7 @@
 """Batch job: the S3 sink's JSON lines -> silver tables, quarantine and the nine gold tables, all Delta.
 
-python -m pinterest_jobs.batch --input ROOT --output DIR|CATALOG.SCHEMA --prefix PREFIX
-    [--topics pin=T1,geo=T2,user=T3] [--summary-json FILE]
+python -m pinterest_jobs.batch --input ROOT --output DIR|CATALOG.SCHEMA
+    (--prefix PREFIX | --topics pin=T1,geo=T2,user=T3) [--summary-json FILE]
 """
 
 import argparse
@@ -69,10 +69,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--input", required=True, help="root folder holding topics/ (the S3 mount on Databricks)"
     )
     parser.add_argument("--output", required=True, help="a directory, or catalog.schema on Databricks")
-    parser.add_argument(
-        "--prefix", required=True, help="stack prefix; topics default to PREFIX.pin/.geo/.user"
-    )
-    parser.add_argument("--topics", help="pin=T1,geo=T2,user=T3 to override the topic names")
+    cli.add_name_source(parser, "--topics", "topic", "PREFIX.pin")
     parser.add_argument("--summary-json", help="also write the counts to this JSON file")
     return parser.parse_args(argv)
 
@@ -80,9 +77,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     def run() -> dict:
         args = parse_args(argv)
-        topics = topic_names(args.prefix)
-        if args.topics:
-            topics = cli.parse_table_map(args.topics, "--topics")
+        topics = cli.names_from(args, "--topics", topic_names)
         output = Output(args.output)
         summary = run_batch(get_spark("pinterest-batch"), args.input, output, topics)
         cli.report(summary, args.summary_json)

@@ -42,6 +42,22 @@ def parse_table_map(text: str, flag: str) -> dict[str, str]:
     return result
 
 
+def add_name_source(parser: argparse.ArgumentParser, flag: str, what: str, example: str) -> None:
+    """Either --prefix (names derived by the contract's rule) or an explicit map such as --topics, as the cloud
+    job parameters and local mode pass it."""
+    group = parser.add_mutually_exclusive_group(required=True)
+    group.add_argument("--prefix", help=f"stack prefix; the {what} names follow from it, e.g. {example}")
+    expected = ",".join(f"{table}=NAME" for table in TABLES)
+    group.add_argument(flag, help=f"{expected}: the {what} names, as the stack outputs give them")
+
+
+def names_from(
+    args: argparse.Namespace, flag: str, from_prefix: Callable[[str], dict[str, str]]
+) -> dict[str, str]:
+    explicit = getattr(args, flag.lstrip("-").replace("-", "_"))
+    return parse_table_map(explicit, flag) if explicit else from_prefix(args.prefix)
+
+
 def run_main(run: Callable[[], object]) -> int:
     """Runs a job; bad input (exit 2) or a failure the user can act on (exit 1) ends it with one line on
     stderr, without a stack trace."""

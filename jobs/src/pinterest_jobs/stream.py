@@ -1,6 +1,6 @@
 """Stream job: the three Kinesis streams -> cleaned Delta tables `{pin,geo,user}_stream` and `stream_quarantine`.
 
-    python -m pinterest_jobs.stream --source kinesis|local-kinesis --prefix PREFIX [--streams pin=S1,geo=S2,user=S3]
+    python -m pinterest_jobs.stream --source kinesis|local-kinesis (--prefix PREFIX | --streams pin=S1,geo=S2,user=S3)
         --output DIR|CATALOG.SCHEMA --checkpoint DIR [--endpoint URL] [--region REGION]
         [--initial-position trim_horizon|latest] [--available-now] [--summary-json FILE]
 
@@ -166,10 +166,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--source", required=True, choices=SOURCES, help="kinesis on Databricks, local-kinesis here"
     )
-    parser.add_argument(
-        "--prefix", required=True, help="stack prefix; streams default to PREFIX-pin/-geo/-user"
-    )
-    parser.add_argument("--streams", help="pin=S1,geo=S2,user=S3 to override the stream names")
+    cli.add_name_source(parser, "--streams", "stream", "PREFIX-pin")
     parser.add_argument("--output", required=True, help="a directory, or catalog.schema on Databricks")
     parser.add_argument(
         "--checkpoint", required=True, help="checkpoint directory (one sub-folder per stream)"
@@ -198,9 +195,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     def run() -> None:
         args = parse_args(argv)
-        streams = (
-            cli.parse_table_map(args.streams, "--streams") if args.streams else stream_names(args.prefix)
-        )
+        streams = cli.names_from(args, "--streams", stream_names)
         if args.source == "local-kinesis":
             check_streams(args, streams)
         spark = get_spark("pinterest-stream")
