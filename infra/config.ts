@@ -4,6 +4,27 @@ import { PROJECT, validatePrefix } from "./names";
 export type MskMode = "provisioned" | "serverless";
 export type StreamMode = "on-demand" | "provisioned";
 export type WebserverAccessMode = "PRIVATE_ONLY" | "PUBLIC_ONLY";
+export type KmsKeyMode = "aws-managed" | "customer";
+
+/** The retention periods CloudWatch Logs accepts (PutRetentionPolicy's retentionInDays). */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+/** Alarm thresholds (docs/operations.md has the table of alarms). */
+export interface AlarmThresholds {
+  api5xxErrors: number;
+  apiLatencyP99Ms: number;
+  iteratorAgeMs: number;
+  kinesisWriteThrottles: number;
+  mskDiskUsedPercent: number;
+  mskCpuUserPercent: number;
+  connectorErroredTasks: number;
+  noNewObjectsHours: number;
+  unhealthyProxyTargets: number;
+  statusCheckFailedMinutes: number;
+  dagRunFailures: number;
+}
 
 export type DatabricksAuth<Secret> =
   { kind: "token"; token: Secret } | { kind: "oauth"; clientId: string; clientSecret: Secret };
@@ -57,6 +78,20 @@ export interface StackConfig<Secret = string> {
     streamJobPaused: boolean;
     catalog: string | undefined;
   };
+  /** The `owner` default tag of every AWS resource (with `stack` and `prefix`). */
+  owner: string;
+  monitoring: {
+    alarmEmails: string[];
+    thresholds: AlarmThresholds;
+    budget: { monthlyUsd: number; alertPercent: number };
+  };
+  jobs: {
+    failureEmails: string[];
+    failureWebhookUrl: Secret | undefined;
+    batchTimeoutMinutes: number;
+    batchMaxRetries: number;
+  };
+  hardening: { logRetentionDays: number; kmsKey: KmsKeyMode; protectDataBucket: boolean };
 }
 
 export class ConfigError extends Error {}
@@ -117,6 +152,32 @@ const KEYS = {
   databricksAutoterminationMinutes: { example: "20" },
   streamJobPaused: { example: "false" },
   databricksCatalog: { optional: true, example: "main" },
+  owner: { example: "data-platform" },
+  alarmEmails: { optional: true, example: "oncall@example.com,data@example.com" },
+  alarmApi5xxErrors: { example: "5" },
+  alarmApiLatencyP99Ms: { example: "3000" },
+  alarmIteratorAgeMs: { example: "600000" },
+  alarmKinesisWriteThrottles: { example: "1" },
+  alarmMskDiskUsedPercent: { example: "80" },
+  alarmMskCpuUserPercent: { example: "60" },
+  alarmConnectorErroredTasks: { example: "1" },
+  alarmNoNewObjectsHours: { example: "2" },
+  alarmUnhealthyProxyTargets: { example: "1" },
+  alarmStatusCheckFailedMinutes: { example: "2" },
+  alarmDagRunFailures: { example: "1" },
+  jobFailureEmails: { optional: true, example: "data@example.com" },
+  jobFailureWebhookUrl: {
+    optional: true,
+    secret: true,
+    example: "https://hooks.example.com/services/T000/B000",
+  },
+  batchJobTimeoutMinutes: { example: "120" },
+  batchJobMaxRetries: { example: "2" },
+  budgetMonthlyUsd: { example: "1000" },
+  budgetAlertPercent: { example: "80" },
+  logRetentionDays: { example: "30" },
+  kmsKey: { example: "customer" },
+  protectDataBucket: { example: "true" },
 } satisfies Record<string, KeySpec>;
 
 export type ConfigKey = keyof typeof KEYS;
@@ -182,6 +243,15 @@ export function parseConfig(raw: Record<string, string>, stack: string): StackCo
       return fallback;
     }
     return got as T;
+  };
+
+  const emails = (key: ConfigKey): string[] => {
+    const got = value(key);
+    if (got === undefined) return [];
+    const list = got.split(",").map((address) => address.trim());
+    const bad = list.filter((address) => !/^[^@\s,]+@[^@\s,]+\.[^@\s,]+$/.test(address));
+    if (bad.length > 0) invalid(key, got, "comma-separated e-mail addresses");
+    return list;
   };
 
   const prefix = required("prefix");
@@ -353,6 +423,49 @@ export function parseConfig(raw: Record<string, string>, stack: string): StackCo
       autoterminationMinutes: int("databricksAutoterminationMinutes", 20, 10, 10000),
       streamJobPaused: bool("streamJobPaused", false),
       catalog: str("databricksCatalog", "", /^[a-zA-Z0-9_]+$/, "a Unity Catalog catalog name") || undefined,
+    },
+    owner: str(
+      "owner",
+      "data-platform",
+      /^[a-zA-Z0-9 _.:/=+@-]{1,256}$/,
+      "an AWS tag value (1-256 characters)",
+    ),
+    monitoring: {
+      alarmEmails: emails("alarmEmails"),
+      thresholds: {
+        api5xxErrors: int("alarmApi5xxErrors", 5, 1, 1_000_000),
+        apiLatencyP99Ms: int("alarmApiLatencyP99Ms", 3000, 50, 29_000),
+        iteratorAgeMs: int("alarmIteratorAgeMs", 600_000, 1000, 604_800_000),
+        kinesisWriteThrottles: int("alarmKinesisWriteThrottles", 1, 1, 1_000_000),
+        mskDiskUsedPercent: int("alarmMskDiskUsedPercent", 80, 1, 99),
+        mskCpuUserPercent: int("alarmMskCpuUserPercent", 60, 1, 99),
+        connectorErroredTasks: int("alarmConnectorErroredTasks", 1, 1, 1000),
+        noNewObjectsHours: int("alarmNoNewObjectsHours", 2, 1, 24),
+        unhealthyProxyTargets: int("alarmUnhealthyProxyTargets", 1, 1, 6),
+        statusCheckFailedMinutes: int("alarmStatusCheckFailedMinutes", 2, 1, 60),
+        dagRunFailures: int("alarmDagRunFailures", 1, 1, 100),
+      },
+      budget: {
+        monthlyUsd: int("budgetMonthlyUsd", 1000, 1, 10_000_000),
+        alertPercent: int("budgetAlertPercent", 80, 1, 1000),
+      },
+    },
+    jobs: {
+      failureEmails: emails("jobFailureEmails"),
+      failureWebhookUrl: str("jobFailureWebhookUrl", "", /^https:\/\/\S+$/, "an https URL") || undefined,
+      batchTimeoutMinutes: int("batchJobTimeoutMinutes", 120, 5, 2880),
+      batchMaxRetries: int("batchJobMaxRetries", 2, 0, 10),
+    },
+    hardening: {
+      logRetentionDays: Number(
+        oneOf(
+          "logRetentionDays",
+          "30",
+          LOG_RETENTION_DAYS.map((days) => String(days)),
+        ),
+      ),
+      kmsKey: oneOf<KmsKeyMode>("kmsKey", "aws-managed", ["aws-managed", "customer"]),
+      protectDataBucket: bool("protectDataBucket", false),
     },
   };
   if (problems.length > 0) throw new ConfigError(`stack "${stack}" config: ${problems.join("; ")}`);
