@@ -6,10 +6,10 @@ from collections import Counter, defaultdict
 from datetime import datetime
 
 import pytest
+from synthetic_posts import posts, write_sink_layout
 
 from pinterest_jobs import batch
 from pinterest_jobs.contract import topic_names
-from pinterest_jobs.generate import posts, write_sink_layout
 
 PREFIX = "e2e"
 POSTS = 400

@@ -1,6 +1,7 @@
 """Benchmark (not a test): the batch job on local Spark against the same cleaning and nine queries in DuckDB.
 
-    python -m pinterest_jobs.bench --posts N [--workdir DIR]
+    npm run bench:batch -- --posts N [--workdir DIR]
+    (PYTHONPATH=jobs/tests .cache/venv/jobs/bin/python jobs/bench/bench_batch.py ...; dev-only, not in the wheel)
 
 Generates N posts (pin, geo and user records, every 50th sent twice) in the S3 sink layout under
 `.cache/bench/N/input` (kept and reused), times `run_batch` (read, clean, deduplicate, write silver, quarantine and
@@ -13,15 +14,16 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import cli
-from .batch import run_batch
-from .cleaning import PIN_PLACEHOLDERS
-from .contract import topic_dir, topic_names
-from .errors import UsageError
-from .generate import write_sink_layout
-from .gold import GOLD_QUERIES
-from .session import REPO_ROOT, get_spark
-from .tables import Output
+from synthetic_posts import write_sink_layout
+
+from pinterest_jobs import cli
+from pinterest_jobs.batch import run_batch
+from pinterest_jobs.cleaning import PIN_PLACEHOLDERS
+from pinterest_jobs.contract import topic_dir, topic_names
+from pinterest_jobs.errors import UsageError
+from pinterest_jobs.gold import GOLD_QUERIES
+from pinterest_jobs.session import REPO_ROOT, get_spark
+from pinterest_jobs.tables import Output
 
 PREFIX = "bench"
 DUPLICATE_EVERY = 50
@@ -133,9 +135,7 @@ def run_duckdb(root: Path, topics: dict[str, str]) -> tuple[float, dict[str, set
 
 def main(argv: list[str] | None = None) -> int:
     def run() -> None:
-        parser = cli.ArgumentParser(
-            prog="python -m pinterest_jobs.bench", description=__doc__.splitlines()[0]
-        )
+        parser = cli.ArgumentParser(prog="npm run bench:batch --", description=__doc__.splitlines()[0])
         parser.add_argument("--posts", type=int, required=True, help="number of posts to generate")
         parser.add_argument("--workdir", default=str(REPO_ROOT / ".cache" / "bench"), help="where data goes")
         args = parser.parse_args(argv)

@@ -1,5 +1,6 @@
-"""Synthetic posts in the S3 sink layout (`topics/{topic}/partition={n}/` files of JSON lines), for the benchmark
-and the end-to-end tests. Deterministic for a given seed; dirty values as described in docs/contract.md."""
+"""Synthetic posts in the S3 sink layout (`topics/{topic}/partition={n}/` files of JSON lines), for the tests and
+the benchmark (jobs/bench); dev-only, not in the wheel. Deterministic for a given seed; dirty values as described in
+docs/contract.md."""
 
 import json
 import random
@@ -7,7 +8,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from .contract import PLACEHOLDERS, topic_dir
+from pinterest_jobs.contract import PLACEHOLDERS, topic_dir
 
 CATEGORIES = (
     "christmas",
