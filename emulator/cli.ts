@@ -12,7 +12,7 @@ import {
   type Target,
   type Transport,
 } from "./delivery";
-import { UserError } from "./errors";
+import { EXIT, RuntimeFailure, runCli, UsageError } from "../cli/errors";
 import { eachPost } from "./generator";
 import { Run, summarize, type Load, type Selection } from "./run";
 import { readOutputsFile, readStackOutputs, type StackOutputs } from "./targets";
@@ -124,7 +124,7 @@ function parse(command: Command, args: string[]): Flags {
     return parseArgs({ args, options: OPTIONS[command], strict: true, allowPositionals: false })
       .values as Flags;
   } catch (error) {
-    throw new UserError(
+    throw new UsageError(
       `${(error as Error).message.split("\n")[0]}; see: npm run emulator -- ${command} --help`,
     );
   }
@@ -141,7 +141,7 @@ function integer(
   if (raw === undefined) return fallback;
   const value = Number(raw);
   if (!/^\d+$/.test(String(raw)) || value < min || value > max) {
-    throw new UserError(
+    throw new UsageError(
       `--${name} must be a whole number from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : ""} (got "${raw}")`,
     );
   }
@@ -151,14 +151,14 @@ function integer(
 export function parseDuration(raw: string): number {
   const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(raw.trim());
   if (!match || Number(match[1]) <= 0)
-    throw new UserError(`--duration must look like 90, 90s, 5m or 1h (got "${raw}")`);
+    throw new UsageError(`--duration must look like 90, 90s, 5m or 1h (got "${raw}")`);
   const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(match[2] ?? "s") as "ms" | "s" | "m" | "h"];
   return Number(match[1]) * unit;
 }
 
 function requireDb(flags: Flags, command: Command): string {
   if (typeof flags.db !== "string" || flags.db === "") {
-    throw new UserError(`--db <mysql url> is required; see: npm run emulator -- ${command} --help`);
+    throw new UsageError(`--db <mysql url> is required; see: npm run emulator -- ${command} --help`);
   }
   return flags.db;
 }
@@ -184,27 +184,27 @@ async function runSeed(flags: Flags): Promise<number> {
       ? JSON.stringify(summary)
       : `seeded ${posts} posts (${summary.rows} rows) with seed ${seedValue} in ${summary.durationSeconds.toFixed(1)} s`,
   );
-  return 0;
+  return EXIT.ok;
 }
 
 async function loadOutputs(flags: Flags): Promise<StackOutputs> {
   if (flags.outputs !== undefined && flags.stack !== undefined)
-    throw new UserError("pass either --outputs or --stack, not both");
+    throw new UsageError("pass either --outputs or --stack, not both");
   if (typeof flags.outputs === "string") return readOutputsFile(flags.outputs);
   if (typeof flags.stack === "string") return readStackOutputs(flags.stack);
-  throw new UserError("say where to send: --outputs <file> or --stack <name>");
+  throw new UsageError("say where to send: --outputs <file> or --stack <name>");
 }
 
 /** Validates the selection flags; `count` stays undefined for --all until the number of posts is known. */
 function selection(flags: Flags): Selection {
   const chosen = ["count", "all", "duration"].filter((name) => flags[name] !== undefined);
   if (chosen.length > 1)
-    throw new UserError(
+    throw new UsageError(
       `pass only one of --count, --all, --duration (got ${chosen.map((name) => `--${name}`).join(", ")})`,
     );
   const mode = flags.mode ?? "sequential";
   if (mode !== "sequential" && mode !== "random")
-    throw new UserError(`--mode must be sequential or random (got "${mode}")`);
+    throw new UsageError(`--mode must be sequential or random (got "${mode}")`);
   return {
     mode,
     seed: String(flags.seed ?? "1"),
@@ -235,9 +235,9 @@ function startProgress(stats: Delivery["stats"], started: number): () => void {
 
 async function runSend(command: "batch" | "stream", flags: Flags): Promise<number> {
   const via = flags.via ?? "api";
-  if (via !== "api" && via !== "sdk") throw new UserError(`--via must be api or sdk (got "${via}")`);
+  if (via !== "api" && via !== "sdk") throw new UsageError(`--via must be api or sdk (got "${via}")`);
   if (via === "api" && (flags.endpoint !== undefined || flags.region !== undefined)) {
-    throw new UserError("--endpoint and --region apply to --via sdk only");
+    throw new UsageError("--endpoint and --region apply to --via sdk only");
   }
   const maxBatch = command === "stream" ? MAX_PUT_RECORDS : 10_000;
   const load: Load = {
@@ -254,7 +254,9 @@ async function runSend(command: "batch" | "stream", flags: Flags): Promise<numbe
   try {
     const keys = await postKeys(connection);
     if (keys.length === 0)
-      throw new UserError("the source tables are empty; fill them with: npm run emulator -- seed --db <url>");
+      throw new RuntimeFailure(
+        "the source tables are empty; fill them with: npm run emulator -- seed --db <url>",
+      );
     if (chosen.count === undefined && chosen.durationMs === undefined) chosen.count = keys.length;
     transport =
       via === "sdk"
@@ -277,7 +279,7 @@ async function runSend(command: "batch" | "stream", flags: Flags): Promise<numbe
 
     let interrupts = 0;
     const onInterrupt = () => {
-      if (++interrupts > 1) process.exit(130);
+      if (++interrupts > 1) process.exit(EXIT.interrupted);
       process.stderr.write("\nemulator: finishing the requests in flight (Ctrl-C again to quit at once)\n");
       run.interrupt();
     };
@@ -297,9 +299,9 @@ async function runSend(command: "batch" | "stream", flags: Flags): Promise<numbe
           (summary.failedFile ? `; undelivered records are in ${summary.failedFile}` : ""),
       );
     }
-    if (result.stoppedBy === "fatal") throw new UserError(`stopped: ${result.fatalError}`);
-    if (result.stoppedBy === "interrupt") return 130;
-    return summary.failed > 0 ? 3 : 0;
+    if (result.stoppedBy === "fatal") throw new RuntimeFailure(`stopped: ${result.fatalError}`);
+    if (result.stoppedBy === "interrupt") return EXIT.interrupted;
+    return summary.failed > 0 ? EXIT.partialDelivery : EXIT.ok;
   } finally {
     await transport?.close();
     await connection.end();
@@ -309,32 +311,22 @@ async function runSend(command: "batch" | "stream", flags: Flags): Promise<numbe
 export async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
   if (command === undefined || command === "--help" || command === "-h" || command === "help") {
+    if (command === undefined) {
+      process.stderr.write(USAGE + "\n");
+      return EXIT.usage;
+    }
     console.log(USAGE);
-    return command === undefined ? 1 : 0;
+    return EXIT.ok;
   }
   if (!(command in OPTIONS))
-    throw new UserError(`unknown command "${command}"; use seed, batch or stream (see --help)`);
+    throw new UsageError(`unknown command "${command}"; use seed, batch or stream (see --help)`);
   const flags = parse(command as Command, args);
   if (flags.help) {
     console.log(HELP[command]);
-    return 0;
+    return EXIT.ok;
   }
   if (command === "seed") return runSeed(flags);
   return runSend(command as "batch" | "stream", flags);
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      const message =
-        error instanceof UserError
-          ? error.message
-          : `unexpected error: ${(error as Error)?.message ?? String(error)}`;
-      process.stderr.write(`emulator: ${message}\n`);
-      process.exitCode = error instanceof UserError ? 1 : 2;
-    },
-  );
-}
+if (require.main === module) runCli("emulator", () => main(process.argv.slice(2)));

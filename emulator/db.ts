@@ -1,8 +1,16 @@
 // The source database: schema, seeding, and reading posts back joined by key.
 import mysql from "mysql2/promise";
-import { SOURCE, SOURCE_COLUMNS, SOURCE_KEYS, SOURCE_TABLES, TABLES, type PerTable, type Table } from "../contract";
+import {
+  SOURCE,
+  SOURCE_COLUMNS,
+  SOURCE_KEYS,
+  SOURCE_TABLES,
+  TABLES,
+  type PerTable,
+  type Table,
+} from "../contract";
 import type { Post } from "./rows";
-import { UserError } from "./errors";
+import { RuntimeFailure, UsageError } from "../cli/errors";
 
 const SQL_TYPES: Record<string, string> = {
   int: "INT",
@@ -46,16 +54,16 @@ function describeConnectionError(error: unknown, where: string): string {
   }
 }
 
-/** Opens the database named by a mysql:// URL; connection problems become one-line UserErrors. */
+/** Opens the database named by a mysql:// URL; connection problems become one-line RuntimeFailures. */
 export async function connect(url: string): Promise<mysql.Connection> {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    throw new UserError(`--db is not a URL: expected mysql://user:password@host:port/database`);
+    throw new UsageError(`--db is not a URL: expected mysql://user:password@host:port/database`);
   }
   if (parsed.protocol !== "mysql:" || parsed.pathname.length <= 1) {
-    throw new UserError(`--db must look like mysql://user:password@host:port/database`);
+    throw new UsageError(`--db must look like mysql://user:password@host:port/database`);
   }
   const where = `${parsed.hostname}:${parsed.port || 3306}${parsed.pathname}`;
   try {
@@ -71,7 +79,7 @@ export async function connect(url: string): Promise<mysql.Connection> {
       timezone: "Z",
     });
   } catch (error) {
-    throw new UserError(describeConnectionError(error, where));
+    throw new RuntimeFailure(describeConnectionError(error, where));
   }
 }
 
@@ -126,17 +134,15 @@ function postKeysSql(): string {
   return `SELECT ${ref("pin")} AS k FROM ${quote(SOURCE_TABLES.pin)} ${joins} ORDER BY ${ref("pin")}`;
 }
 
-/** The keys of posts present in all three tables, ascending. Missing tables are a UserError. */
+/** The keys of posts present in all three tables, ascending. Missing tables are a RuntimeFailure. */
 export async function postKeys(connection: mysql.Connection): Promise<number[]> {
   try {
-    const [rows] = await connection.query<mysql.RowDataPacket[]>(
-      postKeysSql(),
-    );
+    const [rows] = await connection.query<mysql.RowDataPacket[]>(postKeysSql());
     return rows.map((row) => Number(row.k));
   } catch (error) {
     const { code, message } = error as { code?: string; message?: string };
     if (code === "ER_NO_SUCH_TABLE") {
-      throw new UserError(
+      throw new RuntimeFailure(
         `the source tables are missing (${message}); create and fill them with: npm run emulator -- seed --db <url>`,
       );
     }

@@ -3,7 +3,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { TABLES, type PerTable, type Table } from "../contract";
-import { UserError } from "./errors";
+import { RuntimeFailure } from "../cli/errors";
 import type { WireRecord } from "./wire";
 
 export interface Target {
@@ -42,7 +42,7 @@ export const total = (counts: PerTable<number>): number =>
   TABLES.reduce((sum, table) => sum + counts[table], 0);
 
 /** Stops the run: the API refused a request in a way a retry cannot fix. */
-export class FatalSendError extends UserError {}
+export class FatalSendError extends RuntimeFailure {}
 
 export interface RetryPolicy {
   maxTries: number;

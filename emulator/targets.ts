@@ -2,7 +2,7 @@
 import { execFile } from "node:child_process";
 import fs from "node:fs";
 import { TABLES, type PerTable } from "../contract";
-import { UserError } from "./errors";
+import { RuntimeFailure } from "../cli/errors";
 
 export interface StackOutputs {
   apiUrl: string;
@@ -15,7 +15,7 @@ function perTableNames(value: unknown, field: string, source: string): PerTable<
   const object = value as Record<string, unknown> | null;
   const missing = TABLES.filter((table) => typeof object?.[table] !== "string" || object[table] === "");
   if (typeof value !== "object" || value === null || missing.length > 0) {
-    throw new UserError(
+    throw new RuntimeFailure(
       `${source}: "${field}" must be an object with string names for ${TABLES.join(", ")} (missing: ${missing.join(", ")})`,
     );
   }
@@ -28,19 +28,19 @@ export function parseOutputs(text: string, source: string): StackOutputs {
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new UserError(
+    throw new RuntimeFailure(
       `${source} is not valid JSON (${(error as Error).message}); expected the output of pulumi stack output --json --show-secrets`,
     );
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new UserError(`${source} must hold a JSON object with apiUrl, apiKey, topics and streams`);
+    throw new RuntimeFailure(`${source} must hold a JSON object with apiUrl, apiKey, topics and streams`);
   }
   const outputs = value as Record<string, unknown>;
   if (typeof outputs.apiUrl !== "string" || !/^https?:\/\/[^/]/.test(outputs.apiUrl)) {
-    throw new UserError(`${source}: "apiUrl" must be an http(s) URL`);
+    throw new RuntimeFailure(`${source}: "apiUrl" must be an http(s) URL`);
   }
   if (typeof outputs.apiKey !== "string") {
-    throw new UserError(`${source}: "apiKey" must be a string (read the stack with --show-secrets)`);
+    throw new RuntimeFailure(`${source}: "apiKey" must be a string (read the stack with --show-secrets)`);
   }
   return {
     apiUrl: outputs.apiUrl.replace(/\/+$/, ""),
@@ -55,7 +55,7 @@ export function readOutputsFile(file: string): StackOutputs {
   try {
     text = fs.readFileSync(file, "utf8");
   } catch (error) {
-    throw new UserError(
+    throw new RuntimeFailure(
       `cannot read the outputs file ${file} (${(error as NodeJS.ErrnoException).code}); pass the file local mode writes or pulumi's output`,
     );
   }
@@ -71,13 +71,13 @@ export function readStackOutputs(stack: string): Promise<StackOutputs> {
       (error, stdout, stderr) => {
         if ((error as NodeJS.ErrnoException | null)?.code === "ENOENT") {
           reject(
-            new UserError(
+            new RuntimeFailure(
               "the pulumi CLI is not installed (needed by --stack); install it or pass --outputs <file>",
             ),
           );
         } else if (error) {
           const reason = stderr.trim().split("\n").pop() || error.message;
-          reject(new UserError(`pulumi stack output --stack ${stack} failed: ${reason}`));
+          reject(new RuntimeFailure(`pulumi stack output --stack ${stack} failed: ${reason}`));
         } else {
           try {
             resolve(parseOutputs(stdout, `pulumi stack ${stack}`));

@@ -1,5 +1,6 @@
 // Command-line flags of `npm run local` / `npm run local:down`.
 import path from "node:path";
+import { UsageError } from "../cli/errors";
 import { validatePrefix } from "../contract";
 import { DEFAULT_STATE_DIR } from "./layout";
 import { DEFAULT_PORT_BASE } from "./ports";
@@ -23,8 +24,6 @@ export interface CliArgs {
   prefix: string;
   portBase: number;
 }
-
-export class UsageError extends Error {}
 
 function integer(flag: string, text: string | undefined, min: number, max: number): number {
   if (text === undefined || !/^\d+$/.test(text) || Number(text) < min || Number(text) > max) {

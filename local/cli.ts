@@ -2,7 +2,8 @@
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { parseArgs, serveArgs, UsageError, USAGE, type CliArgs } from "./args";
+import { UsageError } from "../cli/errors";
+import { parseArgs, serveArgs, USAGE, type CliArgs } from "./args";
 import { layoutOf, type Layout } from "./layout";
 import { runPipeline, type StepContext } from "./pipeline";
 import { portsFrom } from "./ports";

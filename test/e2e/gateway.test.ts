@@ -1,7 +1,8 @@
 // The local gateway's answers to requests it must refuse, and the CLI's flags; neither needs Kafka or Kinesis running.
 import { expect } from "chai";
 import { streamNames, topicNames } from "../../contract";
-import { parseArgs, UsageError } from "../../local/args";
+import { UsageError } from "../../cli/errors";
+import { parseArgs } from "../../local/args";
 import { startGateway, type Gateway } from "../../local/gateway/server";
 import { freePort } from "../../local/services/net";
 

@@ -3,12 +3,12 @@ import fs from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
 import { main } from "../../emulator/cli";
-import { UserError } from "../../emulator/errors";
+import { EXIT, RuntimeFailure, UsageError } from "../../cli/errors";
 import { freePort } from "../../local/services/net";
 import { OUTPUTS } from "./support/ingest-api";
 import { runCli, startTestDatabase, writeOutputs, type CliResult } from "./support/environment";
 
-function expectOneLineError(result: CliResult, pattern: RegExp, code = 1): void {
+function expectOneLineError(result: CliResult, pattern: RegExp, code: number = EXIT.failure): void {
   expect(result.code, result.stderr).to.equal(code);
   const lines = result.stderr.trim().split("\n");
   expect(lines, result.stderr).to.have.length(1);
@@ -17,15 +17,20 @@ function expectOneLineError(result: CliResult, pattern: RegExp, code = 1): void 
   expect(result.stderr).not.to.match(/\n\s+at /);
 }
 
-/** The same validation in-process (cheaper than a child process): main() rejects with a UserError. */
-async function expectUserError(args: string[], pattern: RegExp): Promise<void> {
+/** The same validation in-process (cheaper than a child process): main() rejects with a UsageError (bad flags,
+ * exit 2) or a RuntimeFailure (the work could not be done, exit 1). */
+async function expectRejection(
+  args: string[],
+  kind: typeof UsageError | typeof RuntimeFailure,
+  pattern: RegExp,
+): Promise<void> {
   let caught: unknown;
   try {
     await main(args);
   } catch (error) {
     caught = error;
   }
-  expect(caught, `no error for ${args.join(" ")}`).to.be.instanceOf(UserError);
+  expect(caught, `no ${kind.name} for ${args.join(" ")}`).to.be.instanceOf(kind);
   expect((caught as Error).message).to.match(pattern);
   expect((caught as Error).message).not.to.contain("\n");
 }
@@ -119,17 +124,20 @@ describe("emulator CLI errors", function () {
       apiKey: "k",
       streams: OUTPUTS.streams,
     });
-    await expectUserError(
+    await expectRejection(
       ["batch", "--db", db.url, "--outputs", noTopics],
+      RuntimeFailure,
       /"topics" must be an object .*missing: pin, geo, user/,
     );
-    await expectUserError(
+    await expectRejection(
       ["batch", "--db", db.url, "--outputs", path.join(dir, "absent.json")],
+      RuntimeFailure,
       /cannot read the outputs file .*absent\.json \(ENOENT\)/,
     );
     fs.writeFileSync(noTopics, JSON.stringify({ ...OUTPUTS, apiUrl: "ftp://x" }));
-    await expectUserError(
+    await expectRejection(
       ["batch", "--db", db.url, "--outputs", noTopics],
+      RuntimeFailure,
       /"apiUrl" must be an http\(s\) URL/,
     );
   });
@@ -148,38 +156,46 @@ describe("emulator CLI errors", function () {
     expectOneLineError(
       await runCli(["batch", "--db", db.url, "--outputs", outputs, "--via", "sdk"]),
       /Unknown option '--via'.*batch --help/,
+      EXIT.usage,
     );
-    await expectUserError(
+    await expectRejection(
       ["batch", "--db", db.url, "--outputs", outputs, "--count", "3", "--all"],
+      UsageError,
       /pass only one of --count, --all, --duration/,
     );
-    await expectUserError(
+    await expectRejection(
       ["batch", "--db", db.url, "--outputs", outputs, "--mode", "shuffle"],
+      UsageError,
       /--mode must be sequential or random/,
     );
-    await expectUserError(
+    await expectRejection(
       ["stream", "--db", db.url, "--outputs", outputs, "--batch-size", "501"],
+      UsageError,
       /--batch-size must be a whole number from 1 to 500/,
     );
-    await expectUserError(
+    await expectRejection(
       ["batch", "--db", db.url, "--outputs", outputs, "--duration", "soon"],
+      UsageError,
       /--duration must look like 90, 90s, 5m or 1h/,
     );
-    await expectUserError(
+    await expectRejection(
       ["batch", "--db", db.url, "--outputs", outputs, "--rate=-1"],
+      UsageError,
       /--rate must be a whole number from 0 \(got "-1"\)/,
     );
-    await expectUserError(
+    await expectRejection(
       ["stream", "--db", db.url, "--outputs", outputs, "--endpoint", "http://x"],
+      UsageError,
       /--endpoint and --region apply to --via sdk only/,
     );
-    await expectUserError(["batch", "--outputs", outputs], /--db <mysql url> is required/);
-    await expectUserError(["batch", "--db", db.url], /--outputs <file> or --stack <name>/);
-    await expectUserError(
+    await expectRejection(["batch", "--outputs", outputs], UsageError, /--db <mysql url> is required/);
+    await expectRejection(["batch", "--db", db.url], UsageError, /--outputs <file> or --stack <name>/);
+    await expectRejection(
       ["batch", "--db", db.url, "--outputs", outputs, "--stack", "dev"],
+      UsageError,
       /either --outputs or --stack, not both/,
     );
-    await expectUserError(["launch"], /unknown command "launch"/);
-    await expectUserError(["seed", "--db", "postgres://x@y/z"], /--db must look like mysql:\/\//);
+    await expectRejection(["launch"], UsageError, /unknown command "launch"/);
+    await expectRejection(["seed", "--db", "postgres://x@y/z"], UsageError, /--db must look like mysql:\/\//);
   });
 });
