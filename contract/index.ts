@@ -75,6 +75,11 @@ export function topicDir(topic: string): string {
   return renderName("topicDir", { topic });
 }
 
+/** Key of one object the S3 sink writes; the values may be a connector's own template variables. */
+export function sinkObjectKey(values: { topic: string; partition: string; startOffset: string }): string {
+  return renderName("sinkObject", { ...values, topicDir: topicDir(values.topic) });
+}
+
 /** S3 bucket of the topic data; the account id makes the global bucket name unique. */
 export function dataBucketName(prefix: string, accountId: string): string {
   return prefixed("dataBucket", prefix, { accountId });

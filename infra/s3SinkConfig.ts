@@ -1,5 +1,6 @@
 // Configuration of the Aiven S3 sink connector: the three topics as JSON lines under
-// `topics/{topic}/partition={n}/` of the data bucket (DATA-CONTRACT section 3).
+// the sink folder of each topic in the data bucket (docs/contract.md, at rest in S3).
+import { sinkObjectKey } from "../contract";
 
 export const S3_SINK_CONNECTOR_CLASS = "io.aiven.kafka.connect.s3.AivenKafkaConnectS3SinkConnector";
 
@@ -9,11 +10,22 @@ export interface S3SinkInput {
   region: string;
   /** Kafka Connect tasks; at most the topics' partition count is useful. */
   maxTasks: number;
+  /**
+   * The role the connector assumes to write the bucket. Aiven's sink 2.15.0 takes either static keys or an
+   * STS role; it calls STS with the default credential chain, which on MSK Connect is the service execution
+   * role, so no key exists anywhere.
+   */
+  writerRoleArn: string;
+  /** STS session name: shows in CloudTrail which connector wrote. */
+  sessionName: string;
 }
 
 /** `{{topic}}`, `{{partition}}` and `{{start_offset}}` are the connector's file name variables. */
-export const S3_SINK_FILE_NAME_TEMPLATE =
-  "topics/{{topic}}/partition={{partition}}/{{topic}}+{{partition}}+{{start_offset}}.json";
+export const S3_SINK_FILE_NAME_TEMPLATE = sinkObjectKey({
+  topic: "{{topic}}",
+  partition: "{{partition}}",
+  startOffset: "{{start_offset}}",
+});
 
 export function s3SinkConnectorConfig(input: S3SinkInput): Record<string, string> {
   return {
@@ -22,6 +34,10 @@ export function s3SinkConnectorConfig(input: S3SinkInput): Record<string, string
     topics: input.topics.join(","),
     "aws.s3.bucket.name": input.bucketName,
     "aws.s3.region": input.region,
+    "aws.sts.role.arn": input.writerRoleArn,
+    "aws.sts.role.session.name": input.sessionName,
+    // The regional endpoint, signed for aws.s3.region: no traffic to the global STS endpoint in us-east-1.
+    "aws.sts.config.endpoint": `https://sts.${input.region}.amazonaws.com`,
     "file.name.template": S3_SINK_FILE_NAME_TEMPLATE,
     "file.compression.type": "none",
     "format.output.type": "jsonl",

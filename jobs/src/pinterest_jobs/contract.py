@@ -20,6 +20,7 @@ NAME_RULES: dict[str, str] = _CONTRACT["names"]
 SOURCE_FIELDS: dict[str, tuple[str, ...]] = {
     table: tuple(column["name"] for column in spec["columns"]) for table, spec in _CONTRACT["source"].items()
 }
+SOURCE_TABLES: dict[str, str] = {table: spec["table"] for table, spec in _CONTRACT["source"].items()}
 SOURCE_KEYS: dict[str, str] = {table: spec["key"] for table, spec in _CONTRACT["source"].items()}
 PLACEHOLDERS: dict[str, str] = _CONTRACT["placeholders"]
 
