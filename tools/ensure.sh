@@ -5,6 +5,9 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cache="$root/.cache"
 mkdir -p "$cache/stamps"
+# One install at a time: two commands started together wait for each other instead of racing.
+exec 9>"$cache/ensure.lock"
+flock 9
 
 say() { printf 'ensure: %s\n' "$*" >&2; }
 fail() { printf 'ensure: %s\n' "$*" >&2; exit 1; }
@@ -45,10 +48,14 @@ python_env() {
   need_cmd python3 "Python 3.11"
   python3 -c 'import sys; sys.exit(0 if sys.version_info[:2] >= (3, 11) else 1)' \
     || fail "Python 3.11 or newer is needed (found $(python3 --version)); install it and run again"
-  say "creating Python environment $name (first run only; this downloads packages)"
-  rm -rf "$venv"
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check --upgrade pip >&2
+  if [ -x "$venv/bin/python" ]; then
+    # Pins changed: update in place, so that a job already running from this environment keeps working.
+    say "updating Python environment $name (its pins changed)"
+  else
+    say "creating Python environment $name (first run only; this downloads packages)"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check --upgrade pip >&2
+  fi
   (cd "$root" && "$venv/bin/pip" install --quiet --disable-pip-version-check "$@") >&2
   stamp_write "venv-$name" "$pinfile"
 }
