@@ -5,8 +5,6 @@ import { tlsOnlyBucketPolicy } from "./iam";
 
 export interface SecureBucket {
   bucket: aws.s3.Bucket;
-  /** Wait on this before writing objects whose version id matters. */
-  versioning: aws.s3.BucketVersioning;
   /** The settings that must exist before anything uses the bucket. */
   ready: pulumi.Resource[];
 }
@@ -54,5 +52,5 @@ export function secureBucket(
     { bucket: bucket.id, policy: bucket.arn.apply((arn) => JSON.stringify(tlsOnlyBucketPolicy(arn))) },
     { parent, dependsOn: [publicAccess] },
   );
-  return { bucket, versioning, ready: [ownership, publicAccess, versioning, encryption, policy] };
+  return { bucket, ready: [ownership, publicAccess, versioning, encryption, policy] };
 }
