@@ -3,7 +3,7 @@
 // to the local S3 server, with the object names Aiven's sink uses in the cloud (infra/s3SinkConfig.ts).
 import path from "node:path";
 import { request } from "undici";
-import { s3SinkConnectorName } from "../../contract";
+import { s3SinkConnectorName, sinkObjectKey } from "../../contract";
 import { JARS_DIR, classpathOf, startJava, writeLog4jConfig, writeProperties } from "./java";
 import { ensurePortFree, waitUntil } from "./net";
 import type { ServiceProcess } from "./process";
@@ -14,6 +14,10 @@ const S3_SINK_PLUGIN = "s3-sink";
 
 export interface KafkaConnect {
   readonly restUrl: string;
+  /** Kills the worker with SIGKILL, as a crash would: nothing is flushed or committed on the way out. */
+  kill(): Promise<void>;
+  /** Starts the worker again on the same configuration and waits until its sink runs. */
+  start(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -24,6 +28,8 @@ export interface KafkaConnectOptions {
   bucket: string;
   /** Names the connector (one per stack). */
   prefix: string;
+  /** Sink tasks: the cloud runs as many as each topic has partitions (infra/batchIngestion.ts). */
+  tasks: number;
   dataDir: string;
   port: number;
   logFile: string;
@@ -54,6 +60,7 @@ export function workerProperties(opts: {
 
 export function sinkConnectorProperties(opts: {
   prefix: string;
+  tasks: number;
   topics: string[];
   s3Endpoint: string;
   bucket: string;
@@ -61,10 +68,16 @@ export function sinkConnectorProperties(opts: {
   return {
     name: s3SinkConnectorName(opts.prefix),
     "connector.class": "pinterest.local.s3sink.S3SinkConnector",
-    "tasks.max": 1,
+    "tasks.max": opts.tasks,
     topics: opts.topics.join(","),
     "s3.endpoint": opts.s3Endpoint,
     "s3.bucket": opts.bucket,
+    // Aiven's template syntax, as infra/s3SinkConfig.ts configures the cloud's sink.
+    "file.name.template": sinkObjectKey({
+      topic: "{{topic}}",
+      partition: "{{partition}}",
+      startOffset: "{{start_offset}}",
+    }),
     "s3.region": "us-east-1",
     // The local S3 server does not check credentials; the SDK only needs some to sign with.
     "aws.access.key.id": "local",
@@ -132,32 +145,42 @@ export async function startKafkaConnect(opts: KafkaConnectOptions): Promise<Kafk
   const log4jConfig = writeLog4jConfig(path.join(opts.dataDir, "log4j.properties"));
   const restUrl = `http://127.0.0.1:${opts.port}`;
 
-  const proc: ServiceProcess = startJava({
-    heapMb: opts.heapMb ?? 384,
-    classpath,
-    log4jConfig,
-    mainClass: "org.apache.kafka.connect.cli.ConnectStandalone",
-    args: [workerFile, connectorFile],
-    logFile: opts.logFile,
-  });
-  let failure: string | undefined;
-  try {
-    await waitUntil(
-      async () => {
-        const state = await connectorStates(restUrl, [name]);
-        failure = state.failure;
-        return state.running;
-      },
-      {
-        timeoutMs: opts.startTimeoutMs ?? 120_000,
-        intervalMs: 500,
-        abort: () => proc.exitReason() ?? failure,
-        describe: () => `Kafka Connect on ${restUrl} did not start its S3 sink (log: ${opts.logFile})`,
-      },
-    );
-  } catch (error) {
-    await proc.stop(2_000);
-    throw error;
-  }
-  return { restUrl, stop: () => proc.stop(30_000) };
+  let proc: ServiceProcess | undefined;
+  const launch = async (): Promise<void> => {
+    const started = startJava({
+      heapMb: opts.heapMb ?? 384,
+      classpath,
+      log4jConfig,
+      mainClass: "org.apache.kafka.connect.cli.ConnectStandalone",
+      args: [workerFile, connectorFile],
+      logFile: opts.logFile,
+    });
+    proc = started;
+    let failure: string | undefined;
+    try {
+      await waitUntil(
+        async () => {
+          const state = await connectorStates(restUrl, [name]);
+          failure = state.failure;
+          return state.running;
+        },
+        {
+          timeoutMs: opts.startTimeoutMs ?? 120_000,
+          intervalMs: 500,
+          abort: () => started.exitReason() ?? failure,
+          describe: () => `Kafka Connect on ${restUrl} did not start its S3 sink (log: ${opts.logFile})`,
+        },
+      );
+    } catch (error) {
+      await started.stop(2_000);
+      throw error;
+    }
+  };
+  await launch();
+  return {
+    restUrl,
+    kill: async () => proc?.kill(),
+    start: launch,
+    stop: async () => proc?.stop(30_000),
+  };
 }

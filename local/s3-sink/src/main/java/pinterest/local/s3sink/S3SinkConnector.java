@@ -8,8 +8,9 @@ import org.apache.kafka.connect.connector.Task;
 import org.apache.kafka.connect.sink.SinkConnector;
 
 /**
- * Writes each topic partition's record values to an S3-compatible server as JSON-lines objects named like
- * Aiven's S3 sink in the cloud: topics/{topic}/partition={p}/{topic}+{p}+{startOffset}.json.
+ * Writes each topic partition's record values to an S3-compatible server as JSON-lines objects, named by
+ * the same file.name.template as Aiven's S3 sink in the cloud (variables {{topic}}, {{partition}} and
+ * {{start_offset}}; local mode passes the contract's object key rule).
  */
 public class S3SinkConnector extends SinkConnector {
   static final String ENDPOINT = "s3.endpoint";
@@ -17,6 +18,7 @@ public class S3SinkConnector extends SinkConnector {
   static final String REGION = "s3.region";
   static final String ACCESS_KEY_ID = "aws.access.key.id";
   static final String SECRET_ACCESS_KEY = "aws.secret.access.key";
+  static final String FILE_NAME_TEMPLATE = "file.name.template";
 
   static final ConfigDef CONFIG =
       new ConfigDef()
@@ -24,7 +26,12 @@ public class S3SinkConnector extends SinkConnector {
           .define(BUCKET, ConfigDef.Type.STRING, ConfigDef.Importance.HIGH, "bucket to write to")
           .define(REGION, ConfigDef.Type.STRING, "us-east-1", ConfigDef.Importance.LOW, "signing region")
           .define(ACCESS_KEY_ID, ConfigDef.Type.STRING, ConfigDef.Importance.HIGH, "access key id")
-          .define(SECRET_ACCESS_KEY, ConfigDef.Type.PASSWORD, ConfigDef.Importance.HIGH, "secret key");
+          .define(SECRET_ACCESS_KEY, ConfigDef.Type.PASSWORD, ConfigDef.Importance.HIGH, "secret key")
+          .define(
+              FILE_NAME_TEMPLATE,
+              ConfigDef.Type.STRING,
+              ConfigDef.Importance.HIGH,
+              "object key of a buffer: {{topic}}, {{partition}} and {{start_offset}} are replaced");
 
   private Map<String, String> props;
 

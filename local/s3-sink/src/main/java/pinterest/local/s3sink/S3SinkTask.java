@@ -41,11 +41,13 @@ public class S3SinkTask extends SinkTask {
   private final Map<TopicPartition, Buffer> buffers = new HashMap<>();
   private S3Client s3;
   private String bucket;
+  private String fileNameTemplate;
 
   @Override
   public void start(Map<String, String> props) {
     AbstractConfig config = new AbstractConfig(S3SinkConnector.CONFIG, props);
     bucket = config.getString(S3SinkConnector.BUCKET);
+    fileNameTemplate = config.getString(S3SinkConnector.FILE_NAME_TEMPLATE);
     s3 =
         S3Client.builder()
             .httpClientBuilder(UrlConnectionHttpClient.builder())
@@ -81,9 +83,10 @@ public class S3SinkTask extends SinkTask {
       TopicPartition partition = entry.getKey();
       Buffer buffer = entry.getValue();
       String key =
-          String.format(
-              "topics/%1$s/partition=%2$d/%1$s+%2$d+%3$d.json",
-              partition.topic(), partition.partition(), buffer.startOffset);
+          fileNameTemplate
+              .replace("{{topic}}", partition.topic())
+              .replace("{{partition}}", Integer.toString(partition.partition()))
+              .replace("{{start_offset}}", Long.toString(buffer.startOffset));
       try {
         s3.putObject(
             PutObjectRequest.builder().bucket(bucket).key(key).contentType("application/json").build(),
