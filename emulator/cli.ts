@@ -16,7 +16,7 @@ import { EXIT, RuntimeFailure, runCli, UsageError } from "../cli/errors";
 import { eachPost } from "./generator";
 import { Run, summarize, type Load, type Selection } from "./run";
 import { readOutputsFile, readStackOutputs, type StackOutputs } from "./targets";
-import { ApiTransport } from "./transport-api";
+import { ApiTransport, REQUEST_TIMEOUT_MS } from "./transport-api";
 import { SdkTransport } from "./transport-sdk";
 
 const MAX_PUT_RECORDS = 500;
@@ -56,6 +56,8 @@ const SEND_FLAGS = `  --db <url>            source database, mysql://user:passwo
   --batch-size <n>      records per request; 1 behaves like the original emulator (default 100)
   --seed <S>            seed of the random selection (default 1)
   --max-tries <n>       tries per request before its records go to the failure file (default ${DEFAULT_RETRY.maxTries})
+  --request-timeout <d> give up waiting for an answer after this long and try again: 30s, 5s, 500ms
+                        (default ${REQUEST_TIMEOUT_MS / 1000}s)
   --failed-file <file>  where undeliverable records go, as JSON lines
                         (default .local/emulator/failed-<command>-<time>.jsonl)
   --json                print the final summary as JSON
@@ -94,6 +96,7 @@ const SEND_OPTIONS = {
   "batch-size": { type: "string" },
   seed: { type: "string" },
   "max-tries": { type: "string" },
+  "request-timeout": { type: "string" },
   "failed-file": { type: "string" },
   json: { type: "boolean" },
   help: { type: "boolean" },
@@ -148,10 +151,10 @@ function integer(
   return value;
 }
 
-export function parseDuration(raw: string): number {
+export function parseDuration(raw: string, flag = "--duration"): number {
   const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(raw.trim());
   if (!match || Number(match[1]) <= 0)
-    throw new UsageError(`--duration must look like 90, 90s, 5m or 1h (got "${raw}")`);
+    throw new UsageError(`${flag} must look like 90, 90s, 5m or 1h (got "${raw}")`);
   const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(match[2] ?? "s") as "ms" | "s" | "m" | "h"];
   return Number(match[1]) * unit;
 }
@@ -246,11 +249,16 @@ async function runSend(command: "batch" | "stream", flags: Flags): Promise<numbe
     batchSize: integer(flags, "batch-size", 100, 1, maxBatch),
   };
   const maxTries = integer(flags, "max-tries", DEFAULT_RETRY.maxTries, 1, 100);
+  const requestTimeoutMs =
+    typeof flags["request-timeout"] === "string"
+      ? parseDuration(flags["request-timeout"], "--request-timeout")
+      : REQUEST_TIMEOUT_MS;
   const chosen = selection(flags);
   const dbUrl = requireDb(flags, command);
   const outputs = await loadOutputs(flags);
   const connection = await connect(dbUrl);
   let transport: Transport | undefined;
+  let failures: FailureFile | undefined;
   try {
     const keys = await postKeys(connection);
     if (keys.length === 0)
@@ -264,8 +272,8 @@ async function runSend(command: "batch" | "stream", flags: Flags): Promise<numbe
             endpoint: flags.endpoint as string | undefined,
             region: flags.region as string | undefined,
           })
-        : new ApiTransport(outputs, load.concurrency);
-    const failures = new FailureFile(String(flags["failed-file"] ?? defaultFailedFile(command)));
+        : new ApiTransport(outputs, load.concurrency, requestTimeoutMs);
+    failures = new FailureFile(String(flags["failed-file"] ?? defaultFailedFile(command)));
     const delivery = new Delivery(transport, failures, newStats(), { ...DEFAULT_RETRY, maxTries });
     const targetOf = (table: (typeof TABLES)[number]): Target =>
       command === "batch"
@@ -277,16 +285,22 @@ async function runSend(command: "batch" | "stream", flags: Flags): Promise<numbe
       targetOf,
     );
 
+    // SIGTERM (a supervisor stopping the run) is handled as Ctrl-C is: what is in flight finishes or goes to the
+    // failure file, the summary is printed, and the exit code is the interrupted one.
     let interrupts = 0;
-    const onInterrupt = () => {
+    const onInterrupt = (signal: NodeJS.Signals) => {
       if (++interrupts > 1) process.exit(EXIT.interrupted);
-      process.stderr.write("\nemulator: finishing the requests in flight (Ctrl-C again to quit at once)\n");
+      process.stderr.write(
+        `\nemulator: ${signal}: finishing the requests in flight (${signal} again to quit at once)\n`,
+      );
       run.interrupt();
     };
     process.on("SIGINT", onInterrupt);
+    process.on("SIGTERM", onInterrupt);
     const stopProgress = startProgress(delivery.stats, Date.now());
     const result = await run.execute(chosen, load).finally(stopProgress);
     process.off("SIGINT", onInterrupt);
+    process.off("SIGTERM", onInterrupt);
 
     const summary = summarize(result, failures.used ? failures.file : null);
     if (flags.json) {
@@ -303,6 +317,7 @@ async function runSend(command: "batch" | "stream", flags: Flags): Promise<numbe
     if (result.stoppedBy === "interrupt") return EXIT.interrupted;
     return summary.failed > 0 ? EXIT.partialDelivery : EXIT.ok;
   } finally {
+    failures?.close();
     await transport?.close();
     await connection.end();
   }

@@ -61,8 +61,12 @@ export function backoffMs(
   return Math.floor(random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (tryNumber - 1)));
 }
 
-/** Appends undeliverable records, one JSON object per line: target, record, last error. */
+/**
+ * Appends undeliverable records, one JSON object per line: target, record, last error. Each write is on disk
+ * (fsync) before it returns, so a record the summary counts as failed is in the file even if the machine crashes.
+ */
 export class FailureFile {
+  private fd: number | undefined;
   private opened = false;
   constructor(readonly file: string) {}
 
@@ -71,13 +75,21 @@ export class FailureFile {
   }
 
   write(target: Target, records: readonly WireRecord[], error: string): void {
-    if (!this.opened) {
+    if (this.fd === undefined) {
       fs.mkdirSync(path.dirname(path.resolve(this.file)), { recursive: true });
+      this.fd = fs.openSync(this.file, "a");
       this.opened = true;
     }
     const at = new Date().toISOString();
     const lines = records.map((record) => JSON.stringify({ target, record, error, at }) + "\n").join("");
-    fs.appendFileSync(this.file, lines);
+    const bytes = Buffer.from(lines);
+    for (let done = 0; done < bytes.length;) done += fs.writeSync(this.fd, bytes, done);
+    fs.fsyncSync(this.fd);
+  }
+
+  close(): void {
+    if (this.fd !== undefined) fs.closeSync(this.fd);
+    this.fd = undefined;
   }
 }
 

@@ -10,7 +10,8 @@ import {
   type WireRecord,
 } from "./wire";
 
-const REQUEST_TIMEOUT_MS = 30_000;
+/** How long a request waits for its answer before it counts as failed and is tried again. */
+export const REQUEST_TIMEOUT_MS = 30_000;
 
 function snippet(text: string): string {
   return text.replace(/\s+/g, " ").trim().slice(0, 200);
@@ -52,6 +53,7 @@ export class ApiTransport implements Transport {
   constructor(
     private readonly outputs: StackOutputs,
     connections: number,
+    requestTimeoutMs = REQUEST_TIMEOUT_MS,
   ) {
     const url = new URL(outputs.apiUrl);
     this.basePath = url.pathname.replace(/\/+$/, "");
@@ -59,8 +61,8 @@ export class ApiTransport implements Transport {
       connections,
       pipelining: 1,
       keepAliveTimeout: 30_000,
-      headersTimeout: REQUEST_TIMEOUT_MS,
-      bodyTimeout: REQUEST_TIMEOUT_MS,
+      headersTimeout: requestTimeoutMs,
+      bodyTimeout: requestTimeoutMs,
     });
   }
 

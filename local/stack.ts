@@ -8,12 +8,18 @@ import { startGateway, type Gateway } from "./gateway/server";
 import { DATA_BUCKET, type Layout } from "./layout";
 import type { Ports } from "./ports";
 import { startKafkaConnect, type KafkaConnect } from "./services/connect";
-import { startKafkaBroker, withKafkaAdmin, type KafkaBroker } from "./services/kafka";
+import {
+  KAFKA_MAX_MESSAGE_BYTES,
+  startKafkaBroker,
+  withKafkaAdmin,
+  type KafkaBroker,
+} from "./services/kafka";
 import { startKinesisServer, type KinesisServer } from "./services/kinesis";
 import { startMariaDb, type MariaDb } from "./services/mariadb";
 import { startS3Proxy, type S3Server } from "./services/s3proxy";
 import { kinesisClient } from "./kinesis-client";
 import { waitUntil } from "./services/net";
+import { readStackShape, type StackShape } from "./stack-shape";
 
 /** The stack outputs of DATA-CONTRACT section 6, plus what only local mode has. */
 export interface Outputs {
@@ -39,26 +45,42 @@ export interface StackEndpoints {
 
 export interface Stack {
   endpoints: StackEndpoints;
+  shape: StackShape;
   gateway: Gateway;
+  /** The services the fault cases of the end-to-end test stop, pause or kill. */
   kafka: KafkaBroker;
+  connect: KafkaConnect;
+  s3: S3Server;
   stop(): Promise<void>;
 }
 
-async function createTopics(bootstrap: string, topics: string[]): Promise<void> {
+async function createTopics(bootstrap: string, topics: string[], partitions: number): Promise<void> {
   await withKafkaAdmin(bootstrap, "local-setup", (admin) =>
-    // One partition each, as in the summary's per-topic counts; the S3 sink itself handles any number.
     admin.createTopics({
-      topics: topics.map((topic) => ({ topic, numPartitions: 1, replicationFactor: 1 })),
+      topics: topics.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })),
       waitForLeaders: true,
     }),
   );
 }
 
-async function createStreams(endpoint: string, streams: string[]): Promise<void> {
+async function createStreams(
+  endpoint: string,
+  streams: string[],
+  shape: StackShape["streams"],
+): Promise<void> {
   const client = kinesisClient(endpoint);
   try {
+    // On-demand as on-demand: moto then opens 4 shards (moto 5.2.5, moto/kinesis/models.py:219-221), as AWS
+    // starts an on-demand stream with 4 MiB/s of write capacity, i.e. 4 shards
+    // (https://docs.aws.amazon.com/streams/latest/dev/how-do-i-size-a-stream.html).
     for (const stream of streams)
-      await client.send(new CreateStreamCommand({ StreamName: stream, ShardCount: 1 }));
+      await client.send(
+        new CreateStreamCommand(
+          shape.mode === "on-demand"
+            ? { StreamName: stream, StreamModeDetails: { StreamMode: "ON_DEMAND" } }
+            : { StreamName: stream, ShardCount: shape.shardCount },
+        ),
+      );
     await waitUntil(
       async () => {
         for (const stream of streams) {
@@ -84,8 +106,11 @@ export async function startStack(opts: {
   layout: Layout;
   ports: Ports;
   say: (line: string) => void;
+  /** Partitions and shards; the dev stack's config when not given. */
+  shape?: StackShape;
 }): Promise<Stack> {
   const { layout, ports, say } = opts;
+  const shape = opts.shape ?? readStackShape();
   const prefix = validatePrefix(opts.prefix);
   const topics = topicNames(prefix);
   const streams = streamNames(prefix);
@@ -126,11 +151,13 @@ export async function startStack(opts: {
       (result) => (result as PromiseFulfilledResult<unknown>).value,
     ) as [MariaDb, KinesisServer, KafkaBroker, S3Server];
 
+    const shards =
+      shape.streams.mode === "on-demand" ? "on-demand" : `${shape.streams.shardCount} shards each`;
     say(
-      `creating topics ${Object.values(topics).join(", ")} and streams ${Object.values(streams).join(", ")}`,
+      `creating topics ${Object.values(topics).join(", ")} (${shape.topicPartitions} partitions each) and streams ${Object.values(streams).join(", ")} (${shards}), as stack ${shape.stack} has them`,
     );
-    await createTopics(kafka.bootstrap, Object.values(topics));
-    await createStreams(kinesis.endpoint, Object.values(streams));
+    await createTopics(kafka.bootstrap, Object.values(topics), shape.topicPartitions);
+    await createStreams(kinesis.endpoint, Object.values(streams), shape.streams);
 
     say(
       `starting Kafka Connect with the S3 sink into s3://${s3.bucket} at ${s3.endpoint} (:${ports.connect})`,
@@ -142,6 +169,7 @@ export async function startStack(opts: {
         s3Endpoint: s3.endpoint,
         bucket: s3.bucket,
         prefix,
+        tasks: shape.topicPartitions,
         dataDir: dataOf("connect"),
         port: ports.connect,
         logFile: logOf("connect"),
@@ -156,6 +184,8 @@ export async function startStack(opts: {
         topics,
         streams,
         kafkaBootstrap: kafka.bootstrap,
+        topicPartitions: shape.topicPartitions,
+        kafkaMaxMessageBytes: KAFKA_MAX_MESSAGE_BYTES,
         kinesisEndpoint: kinesis.endpoint,
         logFile: logOf("gateway"),
       }),
@@ -176,8 +206,11 @@ export async function startStack(opts: {
         kinesisEndpoint: kinesis.endpoint,
         logsDir: layout.logsDir,
       },
+      shape,
       gateway,
       kafka,
+      connect,
+      s3,
       stop: () => stopAll(stoppers),
     };
   } catch (error) {

@@ -4,8 +4,10 @@ import { PutRecordCommand, PutRecordsCommand, type KinesisClient } from "@aws-sd
 import { kinesisClient } from "../kinesis-client";
 import { HttpError, parseJsonObject } from "./http";
 
-/** Kinesis' limit of records per PutRecords call. */
+/** Kinesis' limits: records per PutRecords call, bytes of one record (data + partition key), bytes of one call. */
 export const MAX_RECORDS_PER_PUT = 500;
+export const MAX_RECORD_BYTES = 1024 * 1024;
+export const MAX_PUT_BYTES = 5 * 1024 * 1024;
 
 export interface KinesisRecordInput {
   data: string;
@@ -22,7 +24,14 @@ function recordOf(entry: Record<string, unknown>, where: string): KinesisRecordI
   if (typeof key !== "string" || key.length === 0 || key.length > 256) {
     throw badRequest(`${where} must have "PartitionKey", a string of 1 to 256 characters`);
   }
-  return { data: JSON.stringify(entry.Data), partitionKey: key };
+  const data = JSON.stringify(entry.Data);
+  const bytes = Buffer.byteLength(data) + Buffer.byteLength(key);
+  if (bytes > MAX_RECORD_BYTES) {
+    throw badRequest(
+      `${where} is ${bytes} bytes (Data + PartitionKey); Kinesis takes at most ${MAX_RECORD_BYTES} bytes per record`,
+    );
+  }
+  return { data, partitionKey: key };
 }
 
 function checkStreamName(body: Record<string, unknown>, stream: string): void {
@@ -48,10 +57,21 @@ export function parsePutRecordsBody(text: string, stream: string): KinesisRecord
   if (!Array.isArray(records) || records.length === 0 || records.length > MAX_RECORDS_PER_PUT) {
     throw badRequest(`body must have "Records", an array of 1 to ${MAX_RECORDS_PER_PUT} records`);
   }
-  return records.map((entry: unknown, index) => {
+  const parsed = records.map((entry: unknown, index) => {
     if (typeof entry !== "object" || entry === null) throw badRequest(`Records[${index}] must be an object`);
     return recordOf(entry as Record<string, unknown>, `Records[${index}]`);
   });
+  const bytes = parsed.reduce(
+    (sum, record) => sum + Buffer.byteLength(record.data) + Buffer.byteLength(record.partitionKey),
+    0,
+  );
+  if (bytes > MAX_PUT_BYTES) {
+    throw new HttpError(400, {
+      __type: "InvalidArgumentException",
+      message: `the records are ${bytes} bytes; Kinesis takes at most ${MAX_PUT_BYTES} bytes per PutRecords call`,
+    });
+  }
+  return parsed;
 }
 
 function kinesisFailure(error: unknown): HttpError {
@@ -66,8 +86,9 @@ function kinesisFailure(error: unknown): HttpError {
 export class KinesisForwarder {
   private readonly client: KinesisClient;
 
-  // moto's Shard.put_record is "not safe for concurrency": two puts at once can get the same sequence number,
-  // and one of them is lost. So the gateway sends one put at a time to the local Kinesis server.
+  // moto's Shard.put_record is "not safe for concurrency" (moto 5.2.5, moto/kinesis/models.py:136-146): two puts
+  // at once can get the same sequence number, and one of them is lost. So the gateway sends every put, PutRecord
+  // and PutRecords alike, one at a time to the local Kinesis server.
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(endpoint: string) {
@@ -85,12 +106,14 @@ export class KinesisForwarder {
     record: KinesisRecordInput,
   ): Promise<{ SequenceNumber?: string; ShardId?: string }> {
     try {
-      const result = await this.client.send(
-        new PutRecordCommand({
-          StreamName: stream,
-          Data: Buffer.from(record.data),
-          PartitionKey: record.partitionKey,
-        }),
+      const result = await this.oneAtATime(() =>
+        this.client.send(
+          new PutRecordCommand({
+            StreamName: stream,
+            Data: Buffer.from(record.data),
+            PartitionKey: record.partitionKey,
+          }),
+        ),
       );
       return { SequenceNumber: result.SequenceNumber, ShardId: result.ShardId };
     } catch (error) {

@@ -4,7 +4,7 @@ import fs from "node:fs";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { TABLES, type PerTable, type Table } from "../../contract";
-import { HttpError, readBody, sendJson } from "./http";
+import { HttpError, pathSegments, readBody, sendJson } from "./http";
 import { checkContentType, KafkaForwarder, parseProduceBody } from "./kafka-rest";
 import { KinesisForwarder, parsePutRecordBody, parsePutRecordsBody } from "./kinesis-proxy";
 
@@ -16,12 +16,15 @@ export interface GatewayOptions {
   topics: PerTable<string>;
   streams: PerTable<string>;
   kafkaBootstrap: string;
+  /** Partitions of each topic, and the broker's message.max.bytes (the largest record batch it takes). */
+  topicPartitions: number;
+  kafkaMaxMessageBytes: number;
   kinesisEndpoint: string;
   /** Failed requests are written here, one line each. */
   logFile: string;
 }
 
-/** Records the gateway acknowledged with a success answer, per path and table. */
+/** Records the gateway acknowledged with a success answer that reached the client, per path and table. */
 export interface AcceptedCounts {
   batch: PerTable<number>;
   stream: PerTable<number>;
@@ -47,14 +50,30 @@ const notFound = (message: string): HttpError => new HttpError(404, { message })
 export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const topics = tableByName(opts.topics);
   const streams = tableByName(opts.streams);
-  const kafka = new KafkaForwarder(opts.kafkaBootstrap);
+  const kafka = new KafkaForwarder(opts.kafkaBootstrap, opts.topicPartitions, opts.kafkaMaxMessageBytes);
   const kinesis = new KinesisForwarder(opts.kinesisEndpoint);
   const counts: AcceptedCounts = { batch: zeroCounts(), stream: zeroCounts() };
+
+  // A success is counted once the answer is out to the client. A client that gave up waiting (its request timed
+  // out while Kafka was paused, say) sends the records again, and that retry is the one counted.
+  function acknowledge(
+    res: ServerResponse,
+    answer: unknown,
+    path: keyof AcceptedCounts,
+    table: Table,
+    records: number,
+  ): void {
+    if (res.destroyed) return;
+    res.once("finish", () => {
+      counts[path][table] += records;
+    });
+    sendJson(res, 200, answer);
+  }
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.headers["x-api-key"] !== opts.apiKey) throw new HttpError(403, { message: "Forbidden" });
     const url = new URL(req.url ?? "/", "http://gateway");
-    const parts = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
+    const parts = pathSegments(url.pathname);
 
     if (req.method === "GET" && url.pathname === ACCEPTED_PATH) return sendJson(res, 200, counts);
 
@@ -64,10 +83,9 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       const table = topics.get(parts[1]);
       if (!table) throw new HttpError(404, { error_code: 40401, message: `Topic ${parts[1]} not found.` });
       checkContentType(req.headers["content-type"]);
-      const records = parseProduceBody(await readBody(req));
+      const records = parseProduceBody(await readBody(req), opts.topicPartitions);
       const answer = await kafka.produce(parts[1], records);
-      counts.batch[table] += records.length;
-      return sendJson(res, 200, answer);
+      return acknowledge(res, answer, "batch", table, records.length);
     }
 
     if (parts[0] === "streams" && parts.length === 3 && (parts[2] === "record" || parts[2] === "records")) {
@@ -82,12 +100,10 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       const body = await readBody(req);
       if (parts[2] === "record") {
         const answer = await kinesis.putRecord(parts[1], parsePutRecordBody(body, parts[1]));
-        counts.stream[table] += 1;
-        return sendJson(res, 200, answer);
+        return acknowledge(res, answer, "stream", table, 1);
       }
       const answer = await kinesis.putRecords(parts[1], parsePutRecordsBody(body, parts[1]));
-      counts.stream[table] += answer.Records.length - answer.FailedRecordCount;
-      return sendJson(res, 200, answer);
+      return acknowledge(res, answer, "stream", table, answer.Records.length - answer.FailedRecordCount);
     }
 
     throw notFound(

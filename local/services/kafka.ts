@@ -14,8 +14,10 @@ const execFileAsync = promisify(execFile);
 export interface KafkaBroker {
   /** host:port for clients. */
   readonly bootstrap: string;
-  /** Stops the broker and starts it again on the same data (the fault case of the end-to-end test). */
+  /** Stops the broker and starts it again on the same data (a fault case of the end-to-end test). */
   restart(): Promise<void>;
+  /** Freezes the broker (SIGSTOP: connections stay open, nothing is answered) or lets it go on (SIGCONT). */
+  pause(paused: boolean): void;
   stop(): Promise<void>;
 }
 
@@ -33,6 +35,13 @@ function newClusterId(): string {
   return crypto.randomBytes(16).toString("base64url");
 }
 
+/**
+ * The largest record batch the broker takes: Kafka's default message.max.bytes, which MSK keeps
+ * (https://kafka.apache.org/38/documentation.html#brokerconfigs_message.max.bytes), set explicitly so that the
+ * gateway can split what is larger.
+ */
+export const KAFKA_MAX_MESSAGE_BYTES = 1048588;
+
 export function brokerProperties(opts: {
   logDir: string;
   port: number;
@@ -48,7 +57,7 @@ export function brokerProperties(opts: {
     "inter.broker.listener.name": "PLAINTEXT",
     "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
     "log.dirs": opts.logDir,
-    "num.partitions": 1,
+    "message.max.bytes": KAFKA_MAX_MESSAGE_BYTES,
     "auto.create.topics.enable": "false",
     "offsets.topic.replication.factor": 1,
     "offsets.topic.num.partitions": 1,
@@ -157,6 +166,9 @@ export async function startKafkaBroker(opts: KafkaBrokerOptions): Promise<KafkaB
     async restart() {
       await process_?.stop(30_000);
       await launch();
+    },
+    pause(paused) {
+      process_?.pause(paused);
     },
     async stop() {
       await process_?.stop(30_000);

@@ -9,6 +9,10 @@ export interface ServiceProcess {
   exitReason(): string | undefined;
   /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. Safe to call twice. */
   stop(graceMs?: number): Promise<void>;
+  /** SIGKILL at once, as a crash would; resolves once the process is gone. */
+  kill(): Promise<void>;
+  /** SIGSTOP (`paused` true) or SIGCONT: the process keeps its sockets open but answers nothing while paused. */
+  pause(paused: boolean): void;
 }
 
 const running = new Set<ChildProcess>();
@@ -72,6 +76,14 @@ export function startServiceProcess(opts: {
       const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
       await exited;
       clearTimeout(timer);
+    },
+    async kill() {
+      stopping = true;
+      if (running.has(child)) child.kill("SIGKILL");
+      await exited;
+    },
+    pause(paused) {
+      if (running.has(child)) child.kill(paused ? "SIGSTOP" : "SIGCONT");
     },
   };
 }

@@ -5,6 +5,7 @@ import path from "node:path";
 import { request } from "undici";
 import { classpathOf, startJava, writeLog4jConfig, writeProperties } from "./java";
 import { ensurePortFree, waitUntil } from "./net";
+import type { ServiceProcess } from "./process";
 
 const START_TIMEOUT_MS = 60_000;
 
@@ -14,6 +15,9 @@ export interface S3Server {
   bucket: string;
   /** The directory holding the bucket's objects as files. */
   bucketDir: string;
+  /** Takes the server down (its port refuses connections) and, with `up`, starts it again on the same files. */
+  down(): Promise<void>;
+  up(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -73,30 +77,43 @@ export async function startS3Proxy(opts: {
     s3ProxyProperties({ port: opts.port, baseDir: opts.baseDir }),
   );
   const endpoint = `http://127.0.0.1:${opts.port}`;
-  const server = startJava({
-    heapMb: 256,
-    classpath: `${opts.dataDir}:${jars}`,
-    log4jConfig: writeLog4jConfig(path.join(opts.dataDir, "log4j.properties")),
-    mainClass: "org.gaul.s3proxy.Main",
-    args: ["--properties", propertiesFile],
-    logFile: opts.logFile,
-  });
-  try {
-    await waitUntil(() => answers(endpoint), {
-      timeoutMs: START_TIMEOUT_MS,
-      intervalMs: 250,
-      abort: server.exitReason,
-      describe: () => `S3Proxy on port ${opts.port} did not start (log: ${opts.logFile})`,
+  const log4jConfig = writeLog4jConfig(path.join(opts.dataDir, "log4j.properties"));
+  let server: ServiceProcess | undefined;
+  const launch = async (): Promise<void> => {
+    const started = startJava({
+      heapMb: 256,
+      classpath: `${opts.dataDir}:${jars}`,
+      log4jConfig,
+      mainClass: "org.gaul.s3proxy.Main",
+      args: ["--properties", propertiesFile],
+      logFile: opts.logFile,
     });
+    server = started;
+    try {
+      await waitUntil(() => answers(endpoint), {
+        timeoutMs: START_TIMEOUT_MS,
+        intervalMs: 250,
+        abort: started.exitReason,
+        describe: () => `S3Proxy on port ${opts.port} did not start (log: ${opts.logFile})`,
+      });
+    } catch (error) {
+      await started.stop();
+      throw error;
+    }
+  };
+  await launch();
+  try {
     await createBucket(endpoint, opts.bucket);
   } catch (error) {
-    await server.stop();
+    await server?.stop();
     throw error;
   }
   return {
     endpoint,
     bucket: opts.bucket,
     bucketDir: path.join(opts.baseDir, opts.bucket),
-    stop: () => server.stop(),
+    down: async () => server?.stop(),
+    up: launch,
+    stop: async () => server?.stop(),
   };
 }

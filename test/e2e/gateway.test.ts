@@ -18,6 +18,8 @@ describe("local gateway refuses bad requests with a JSON error", function () {
       topics: topicNames("gwtest"),
       streams: streamNames("gwtest"),
       kafkaBootstrap: `127.0.0.1:${await freePort()}`,
+      topicPartitions: 3,
+      kafkaMaxMessageBytes: 1048588,
       kinesisEndpoint: `http://127.0.0.1:${await freePort()}`,
       logFile: "/dev/null",
     });
@@ -63,11 +65,74 @@ describe("local gateway refuses bad requests with a JSON error", function () {
     expect([status, json.error_code]).to.deep.equal([404, 40401]);
   });
 
-  it("answers 422 to a body that is not JSON or has no records", async () => {
-    for (const body of ["{not json", "{}", '{"records": []}', '{"records": [{"key": 1}]}']) {
+  it("answers 400 naming the problem to a body that is not JSON", async () => {
+    const { status, json } = await call("POST", "/topics/gwtest.geo", "{not json", kafkaJson);
+    expect([status, json.error_code]).to.deep.equal([400, 400]);
+    expect(json.message).to.match(/^body is not valid JSON: .*position 1/);
+    const kinesis = await call("PUT", "/streams/gwtest-geo/records", '{"Records": [', {
+      "content-type": "application/json",
+    });
+    expect(kinesis.status).to.equal(400);
+    expect(kinesis.json.message).to.match(/^body is not valid JSON: /);
+  });
+
+  it("answers 422 to JSON that has no records or a partition the topic lacks", async () => {
+    const cases = [
+      "{}",
+      "[1]",
+      '{"records": []}',
+      '{"records": [{"key": 1}]}',
+      '{"records": [{"value": {}, "partition": 3}]}',
+      '{"records": [{"value": {}, "partition": -1}]}',
+    ];
+    for (const body of cases) {
       const { status, json } = await call("POST", "/topics/gwtest.geo", body, kafkaJson);
       expect([status, json.error_code], body).to.deep.equal([422, 422]);
     }
+  });
+
+  it("answers 413 with the limit to a body over 10 MiB, after reading it, so the client sees no reset", async () => {
+    const big = JSON.stringify({ records: [{ value: { text: "x".repeat(10 * 1024 * 1024) } }] });
+    const { status, json } = await call("POST", "/topics/gwtest.pin", big, kafkaJson);
+    expect(status).to.equal(413);
+    expect(json.message).to.include("limit of 10485760 bytes");
+  });
+
+  it("answers 400 to a path with a malformed percent-escape", async () => {
+    for (const path of ["/topics/gwtest%2.pin", "/streams/gwtest-pin%zz/records", "/topics/%E0%A4%A"]) {
+      const { status, json } = await call("POST", path, goodProduce, kafkaJson);
+      expect(status, path).to.equal(400);
+      expect(json.message, path).to.match(/malformed percent-escape/);
+    }
+  });
+
+  it("refuses integers beyond 2^53 - 1 with 400 instead of forwarding them rounded", async () => {
+    // 9007199254740993 = 2^53 + 1 parses to 2^53 in JavaScript: forwarding it would alter the record.
+    const produce = '{"records": [{"value": {"index": 1, "follower_count": 9007199254740993}}]}';
+    const kafka = await call("POST", "/topics/gwtest.pin", produce, kafkaJson);
+    expect([kafka.status, kafka.json.error_code]).to.deep.equal([400, 400]);
+    expect(kafka.json.message).to.match(/^records\[0\]\.value\.follower_count is an integer beyond/);
+    const put = '{"Data": {"ind": -18014398509481984}, "PartitionKey": "1"}';
+    const kinesis = await call("PUT", "/streams/gwtest-pin/record", put, {
+      "content-type": "application/json",
+    });
+    expect(kinesis.status).to.equal(400);
+    expect(kinesis.json.message).to.match(/^Data\.ind is an integer beyond/);
+  });
+
+  it("answers 400 to a Kinesis record over 1 MiB or a PutRecords call over 5 MiB", async () => {
+    const json = { "content-type": "application/json" };
+    const huge = JSON.stringify({ Data: { text: "x".repeat(1024 * 1024) }, PartitionKey: "1" });
+    const one = await call("PUT", "/streams/gwtest-pin/record", huge, json);
+    expect(one.status).to.equal(400);
+    expect(one.json.message).to.match(/at most 1048576 bytes per record/);
+    const records = Array.from({ length: 6 }, () => ({
+      Data: { text: "x".repeat(1000 * 1000) },
+      PartitionKey: "1",
+    }));
+    const many = await call("PUT", "/streams/gwtest-pin/records", JSON.stringify({ Records: records }), json);
+    expect([many.status, many.json.__type]).to.deep.equal([400, "InvalidArgumentException"]);
+    expect(many.json.message).to.match(/at most 5242880 bytes per PutRecords call/);
   });
 
   it("answers 400 to Kinesis requests without Data or PartitionKey, or for another stream", async () => {

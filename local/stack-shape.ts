@@ -1,0 +1,62 @@
+// The shape local mode gives its topics and streams: the dev stack's, read from its config (Pulumi.dev.yaml over
+// the defaults in Pulumi.yaml), so that partitioning, ordering and per-shard code paths run locally as in the cloud.
+import fs from "node:fs";
+import path from "node:path";
+import { load } from "js-yaml";
+import type { ConfigKey, StreamMode } from "../infra/config";
+import { PROJECT } from "../infra/names";
+import { REPO_ROOT } from "./services/java";
+
+export const SHAPE_STACK = "dev";
+
+export interface StackShape {
+  /** The stack whose config this is. */
+  stack: string;
+  /** Partitions of each topic (config `topicPartitions`). */
+  topicPartitions: number;
+  /**
+   * How each stream is created (config `streamMode`, `streamShardCount`): on-demand as on-demand (the local
+   * Kinesis server gives it as many shards as AWS starts one with), provisioned with that many shards.
+   */
+  streams: { mode: StreamMode; shardCount: number };
+}
+
+type Values = Record<string, unknown>;
+
+function readYaml(file: string): Values {
+  try {
+    return (load(fs.readFileSync(file, "utf8")) as { config?: Values } | undefined)?.config ?? {};
+  } catch (error) {
+    throw new Error(`cannot read the stack config ${file}: ${(error as Error).message}`);
+  }
+}
+
+/** Reads the shape from `Pulumi.<stack>.yaml`, falling back to the defaults of `Pulumi.yaml`, in `root`. */
+export function readStackShape(stack = SHAPE_STACK, root = REPO_ROOT): StackShape {
+  const stackFile = path.join(root, `Pulumi.${stack}.yaml`);
+  const projectValues = readYaml(path.join(root, "Pulumi.yaml"));
+  const stackValues = readYaml(stackFile);
+  const raw = (key: ConfigKey): unknown => {
+    const set = stackValues[`${PROJECT}:${key}`];
+    if (set !== undefined) return set;
+    return (projectValues[key] as { default?: unknown } | undefined)?.default;
+  };
+  const int = (key: ConfigKey, min: number, max: number): number => {
+    const value = Number(raw(key));
+    if (!Number.isInteger(value) || value < min || value > max)
+      throw new Error(
+        `${stackFile}: ${PROJECT}:${key} must be an integer from ${min} to ${max} (got ${String(raw(key))})`,
+      );
+    return value;
+  };
+  const mode = raw("streamMode");
+  if (mode !== "on-demand" && mode !== "provisioned")
+    throw new Error(
+      `${stackFile}: ${PROJECT}:streamMode must be on-demand or provisioned (got ${String(mode)})`,
+    );
+  return {
+    stack,
+    topicPartitions: int("topicPartitions", 1, 1000),
+    streams: { mode, shardCount: int("streamShardCount", 1, 500) },
+  };
+}
