@@ -1,28 +1,30 @@
-// Command-line flags of `npm run local` / `npm run local:down`.
+// Command-line flags of `npm run local -- [command] [flags]` (the text is local/usage.txt).
+import fs from "node:fs";
 import path from "node:path";
 import { UsageError } from "../cli/errors";
 import { validatePrefix } from "../contract";
 import { DEFAULT_STATE_DIR } from "./layout";
 import { DEFAULT_PORT_BASE } from "./ports";
 
-export const USAGE = `usage: tsx local/cli.ts up|down [--posts N] [--summary FILE] [--keep] [--state-dir DIR] [--prefix P] [--port-base N]
-  up            start the local stack, send --posts posts through it, run both jobs, print the gold tables (default)
-  down          stop a stack that \`up --keep\` left running in --state-dir
-  --posts N     posts to seed and send (default 2000)
-  --summary F   also write the run summary JSON to F (it is always written to STATE-DIR/summary.json)
-  --keep        leave the stack running after the run (stop it with: npm run local:down)
-  --state-dir D where data, logs, outputs.json and the lake go (default .local/)
-  --prefix P    stack prefix that names topics and streams (default local)
-  --port-base N first of seven consecutive ports on 127.0.0.1 (default ${DEFAULT_PORT_BASE}); 0 picks free ports`;
+export const USAGE = fs.readFileSync(path.join(__dirname, "usage.txt"), "utf8").trimEnd();
+
+export const COMMANDS = ["up", "down", "status", "logs", "jobs", "serve"] as const;
+export type Command = (typeof COMMANDS)[number];
 
 export interface CliArgs {
-  command: "up" | "down" | "serve";
+  command: Command;
+  /** `logs COMPONENT`: the one log to print. */
+  component?: string;
   posts: number;
   summaryFile?: string;
   keep: boolean;
+  json: boolean;
+  follow: boolean;
   stateDir: string;
   prefix: string;
   portBase: number;
+  help: boolean;
+  version: boolean;
 }
 
 function integer(flag: string, text: string | undefined, min: number, max: number): number {
@@ -34,24 +36,40 @@ function integer(flag: string, text: string | undefined, min: number, max: numbe
   return Number(text);
 }
 
+// Flags that only make sense for some commands; anything else is accepted everywhere.
+const ONLY_FOR: Record<string, Command[]> = {
+  "--posts": ["up"],
+  "--keep": ["up"],
+  "--summary": ["up", "jobs"],
+  "--json": ["up", "jobs", "status"],
+  "--follow": ["logs"],
+};
+
 export function parseArgs(argv: string[]): CliArgs {
   const args: CliArgs = {
     command: "up",
     posts: 2000,
     keep: false,
+    json: false,
+    follow: false,
     stateDir: DEFAULT_STATE_DIR,
     prefix: "local",
     portBase: DEFAULT_PORT_BASE,
+    help: false,
+    version: false,
   };
   const rest = [...argv];
   if (rest[0] && !rest[0].startsWith("-")) {
     const command = rest.shift()!;
-    if (command !== "up" && command !== "down" && command !== "serve")
-      throw new UsageError(`unknown command "${command}": use up or down`);
-    args.command = command;
+    if (!(COMMANDS as readonly string[]).includes(command))
+      throw new UsageError(`unknown command "${command}": use up, status, logs, jobs or down`);
+    args.command = command as Command;
   }
+  if (args.command === "logs" && rest[0] && !rest[0].startsWith("-")) args.component = rest.shift();
+  const seen: string[] = [];
   while (rest.length > 0) {
     const flag = rest.shift()!;
+    seen.push(flag);
     const value = (): string => {
       const next = rest.shift();
       if (next === undefined || next.startsWith("--")) throw new UsageError(`${flag} needs a value`);
@@ -66,6 +84,13 @@ export function parseArgs(argv: string[]): CliArgs {
         break;
       case "--keep":
         args.keep = true;
+        break;
+      case "--json":
+        args.json = true;
+        break;
+      case "--follow":
+      case "-f":
+        args.follow = true;
         break;
       case "--state-dir":
         args.stateDir = path.resolve(value());
@@ -84,10 +109,23 @@ export function parseArgs(argv: string[]): CliArgs {
         break;
       case "--help":
       case "-h":
-        throw new UsageError(USAGE);
+        args.help = true;
+        break;
+      case "--version":
+        args.version = true;
+        break;
       default:
-        throw new UsageError(`unknown flag "${flag}"`);
+        throw new UsageError(
+          flag.startsWith("-")
+            ? `unknown flag "${flag}"`
+            : `unexpected argument "${flag}" (only logs takes one: the component)`,
+        );
     }
+  }
+  for (const flag of seen) {
+    const commands = ONLY_FOR[flag === "-f" ? "--follow" : flag];
+    if (commands && !commands.includes(args.command))
+      throw new UsageError(`${flag} does not apply to ${args.command} (only to ${commands.join(", ")})`);
   }
   return args;
 }

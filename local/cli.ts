@@ -1,18 +1,33 @@
-// `npm run local` (up) and `npm run local:down`: local mode of the pipeline. See USAGE in ./args.
+// `npm run local -- [command] [flags]`: local mode of the pipeline. See local/usage.txt.
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { UsageError } from "../cli/errors";
+import { EXIT, exitCodeOf, RuntimeFailure, UsageError } from "../cli/errors";
+import { GOLD_TABLES } from "../contract";
 import { parseArgs, serveArgs, USAGE, type CliArgs } from "./args";
+import { formatTable } from "./delta";
+import { isAlive, readStackFile, requireKeptStack, type StackFile } from "./kept-stack";
 import { layoutOf, type Layout } from "./layout";
-import { runPipeline, type StepContext } from "./pipeline";
+import { listLogs, logFile, printLog } from "./logs";
+import {
+  finish,
+  readGold,
+  runJobs,
+  runPipeline,
+  StepClock,
+  type RunResult,
+  type StepContext,
+} from "./pipeline";
 import { portsFrom } from "./ports";
+import { GOLD_SHAPES, topRows } from "./report/gold";
 import { lastLine } from "./run-tool";
 import { sleep } from "./services/net";
 import { REPO_ROOT } from "./services/java";
 import { startStack, type StackEndpoints } from "./stack";
+import { stackStatus, type StackStatus } from "./status";
 
 const started = Date.now();
+const TOP = 5;
 
 // The AWS SDK warns that future releases need Node 22; the repository pins Node 20 and this SDK release.
 process.removeAllListeners("warning");
@@ -20,110 +35,126 @@ process.on("warning", (warning) => {
   const text = `${warning.name}: ${warning.message}`;
   if (!text.includes("NodeVersionSupportWarning")) console.warn(text);
 });
+
+/** Progress lines; with --json they go to stderr so that stdout holds the summary alone. */
+let progressTo: (line: string) => void = (line) => console.log(line);
 const say = (line: string): void =>
-  console.log(`[local +${((Date.now() - started) / 1000).toFixed(1)}s] ${line}`);
-
-interface StackFile {
-  pid: number;
-  endpoints: StackEndpoints;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function readStackFile(layout: Layout): StackFile | undefined {
-  if (!fs.existsSync(layout.stackFile)) return undefined;
-  const stack = JSON.parse(fs.readFileSync(layout.stackFile, "utf8")) as StackFile;
-  if (isAlive(stack.pid)) return stack;
-  fs.rmSync(layout.stackFile);
-  return undefined;
-}
+  progressTo(`[local +${((Date.now() - started) / 1000).toFixed(1)}s] ${line}`);
 
 /** A fresh run: the previous run's data, logs and lake are removed; a kept stack must be stopped first. */
 function prepareStateDir(layout: Layout): void {
   const kept = readStackFile(layout);
   if (kept)
-    throw new Error(
-      `a local stack still runs from ${layout.stateDir} (pid ${kept.pid}); stop it with: npm run local:down`,
+    throw new RuntimeFailure(
+      `a local stack still runs from ${layout.stateDir} (pid ${kept.pid}); stop it with: npm run local -- down`,
     );
   for (const dir of layout.runDirs) fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(layout.logsDir, { recursive: true });
 }
 
-function reportSummary(summaryText: string, args: CliArgs, layout: Layout): void {
+async function printEnd(result: RunResult, args: CliArgs, layout: Layout): Promise<void> {
   if (args.summaryFile) {
     fs.mkdirSync(path.dirname(args.summaryFile), { recursive: true });
-    fs.writeFileSync(args.summaryFile, summaryText);
+    fs.writeFileSync(args.summaryFile, JSON.stringify(result, null, 2) + "\n");
   }
-  console.log(`run summary (${args.summaryFile ?? layout.summaryFile}):\n${summaryText}`);
+  if (args.json) {
+    console.log(JSON.stringify(result, null, 2));
+    return;
+  }
+  const gold = await readGold(layout);
+  for (const shape of GOLD_SHAPES.filter((s) => GOLD_TABLES.includes(s.name))) {
+    const rows = gold[shape.name] ?? [];
+    const top = topRows(shape, rows, TOP);
+    const title = `${shape.name} (${rows.length <= TOP ? `${rows.length} rows` : `top ${TOP} of ${rows.length} by ${shape.measure}`})`;
+    console.log(formatTable(shape.name, top, { sorted: false, title }) + "\n");
+  }
+  if (result.quarantine.length > 0)
+    console.log(formatTable("quarantined records", result.quarantine as never, { sorted: false }) + "\n");
+  console.log(
+    formatTable("step timings", result.steps as never, { sorted: false, title: "step timings (seconds)" }),
+  );
+  console.log(`\nrun summary: ${layout.summaryFile}${args.summaryFile ? ` and ${args.summaryFile}` : ""}`);
+  console.log(`report:      ${result.report} (open it in a browser; it works offline)`);
+  console.log(result.verdict.line);
 }
 
-async function up(args: CliArgs): Promise<void> {
+/** Stops tools and the stack on Ctrl-C or SIGTERM, then exits with 130. */
+function onInterrupt(
+  running: StepContext["running"],
+  stop: () => Promise<void> | undefined,
+  kept: boolean,
+): void {
+  let interrupted = false;
+  const handler = (signal: NodeJS.Signals): void => {
+    if (interrupted) return;
+    interrupted = true;
+    say(`${signal}: stopping${kept ? " (a kept stack stays up; stop it with: npm run local -- down)" : ""}`);
+    for (const tool of running) tool.kill();
+    void (stop() ?? Promise.resolve()).finally(() => process.exit(EXIT.interrupted));
+  };
+  process.on("SIGINT", handler);
+  process.on("SIGTERM", handler);
+}
+
+async function up(args: CliArgs): Promise<number> {
   const layout = layoutOf(args.stateDir);
   prepareStateDir(layout);
   const running: StepContext["running"] = new Set();
   let stopStack: (() => Promise<void>) | undefined;
-  let endpoints: StackEndpoints;
+  onInterrupt(running, () => stopStack?.(), args.keep);
+  const clock = new StepClock(say);
 
-  let interrupted = false;
-  let stopping: Promise<void> | undefined;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (interrupted) return;
-    interrupted = true;
-    say(
-      `${signal}: stopping${args.keep ? " (the kept stack stays up; stop it with: npm run local:down)" : ""}`,
-    );
-    for (const tool of running) tool.kill();
-    stopping = (stopStack?.() ?? Promise.resolve()).finally(() => process.exit(130));
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
-
-  if (args.keep) {
-    endpoints = await startSupervisor(args, layout);
-  } else {
+  const endpoints = await clock.time("start the stack", async (): Promise<StackEndpoints> => {
+    if (args.keep) return startSupervisor(args, layout);
     const ports = await portsFrom(args.portBase);
     const stack = await startStack({ prefix: args.prefix, layout, ports, say }).catch((error: Error) => {
       throw /already in use/.test(error.message)
-        ? new Error(`${error.message} (--port-base N moves all seven ports; 0 picks free ones)`)
+        ? new RuntimeFailure(`${error.message} (--port-base N moves all seven ports; 0 picks free ones)`)
         : error;
     });
     stopStack = () => stack.stop();
-    endpoints = stack.endpoints;
-  }
-  say(
-    `stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s; outputs in ${layout.outputsFile}, logs in ${layout.logsDir}`,
-  );
+    return stack.endpoints;
+  });
+  say(`stack ready; outputs in ${layout.outputsFile}, logs in ${layout.logsDir}`);
 
+  let result: RunResult;
   try {
-    const summary = await runPipeline(
+    result = await runPipeline(
       { endpoints, layout, say, running },
-      { posts: args.posts, summaryFile: layout.summaryFile, print: (text) => console.log(text) },
+      { posts: args.posts, summaryFile: layout.summaryFile, clock },
     );
-    say(`gold tables printed ${((Date.now() - started) / 1000).toFixed(1)} s after start`);
-    reportSummary(JSON.stringify(summary, null, 2) + "\n", args, layout);
   } finally {
-    if (interrupted) {
-      await stopping; // the signal handler stops the stack, then exits with 130
-    } else if (stopStack) {
+    if (stopStack) {
       say("stopping the stack");
       await stopStack();
     } else {
-      say(`the stack keeps running (gateway ${endpoints.outputs.apiUrl}); stop it with: npm run local:down`);
+      say(
+        `the stack keeps running (gateway ${endpoints.outputs.apiUrl}); see: npm run local -- status; stop it with: npm run local -- down`,
+      );
     }
   }
+  await printEnd(result, args, layout);
+  return result.verdict.ok ? EXIT.ok : EXIT.failure;
+}
+
+/** `jobs`: both jobs again against a kept stack, then the counts, the verdict and the report. */
+async function jobs(args: CliArgs): Promise<number> {
+  const layout = layoutOf(args.stateDir);
+  const stack = requireKeptStack(layout, "run the jobs against");
+  const running: StepContext["running"] = new Set();
+  onInterrupt(running, () => undefined, true);
+  const clock = new StepClock(say);
+  const ctx: StepContext = { endpoints: stack.endpoints, layout, say, running };
+  const counts = await runJobs(ctx, clock);
+  const result = await finish(ctx, clock, counts, layout.summaryFile);
+  await printEnd(result, args, layout);
+  return result.verdict.ok ? EXIT.ok : EXIT.failure;
 }
 
 /** `up --keep`: the stack runs in a detached process (`serve`) that outlives this one until `down`. */
 async function startSupervisor(args: CliArgs, layout: Layout): Promise<StackEndpoints> {
-  const logFile = path.join(layout.logsDir, "stack.log");
-  const log = fs.openSync(logFile, "a");
+  const logFileName = path.join(layout.logsDir, "stack.log");
+  const log = fs.openSync(logFileName, "a");
   const child = spawn(
     process.execPath,
     ["--import", "tsx", path.join(__dirname, "cli.ts"), ...serveArgs(args)],
@@ -135,23 +166,33 @@ async function startSupervisor(args: CliArgs, layout: Layout): Promise<StackEndp
   );
   fs.closeSync(log);
   child.unref();
-  say(`starting the stack in the background (pid ${child.pid}, log ${logFile})`);
+  say(`starting the stack in the background (pid ${child.pid}, log ${logFileName})`);
   const deadline = Date.now() + 5 * 60_000;
+  let nextBeat = Date.now() + 10_000;
   for (;;) {
     const stack = readStackFile(layout);
     if (stack) return stack.endpoints;
     if (child.exitCode !== null || !isAlive(child.pid!))
-      throw new Error(`the stack did not start: ${lastLine(logFile)} (log: ${logFile})`);
-    if (Date.now() > deadline) throw new Error(`the stack did not start within 5 minutes (log: ${logFile})`);
+      throw new RuntimeFailure(`the stack did not start: ${lastLine(logFileName)} (log: ${logFileName})`);
+    if (Date.now() > deadline)
+      throw new RuntimeFailure(`the stack did not start within 5 minutes (log: ${logFileName})`);
+    if (Date.now() >= nextBeat) {
+      say(`still starting the stack: ${lastLine(logFileName).slice(0, 120)} (log: ${logFileName})`);
+      nextBeat += 10_000;
+    }
     await sleep(500);
   }
 }
 
 /** The detached process of `up --keep`: runs the stack until SIGTERM (from `down`). */
-async function serve(args: CliArgs): Promise<void> {
+async function serve(args: CliArgs): Promise<number> {
   const layout = layoutOf(args.stateDir);
   const stack = await startStack({ prefix: args.prefix, layout, ports: await portsFrom(args.portBase), say });
-  const stackFile: StackFile = { pid: process.pid, endpoints: stack.endpoints };
+  const stackFile: StackFile = {
+    pid: process.pid,
+    startedAt: new Date().toISOString(),
+    endpoints: stack.endpoints,
+  };
   fs.writeFileSync(layout.stackFile, JSON.stringify(stackFile, null, 2) + "\n", { mode: 0o600 });
   say("stack running; waiting for SIGTERM");
   await new Promise<void>((resolve) => {
@@ -161,14 +202,15 @@ async function serve(args: CliArgs): Promise<void> {
   say("stopping the stack");
   await stack.stop();
   fs.rmSync(layout.stackFile, { force: true });
+  return EXIT.ok;
 }
 
-async function down(args: CliArgs): Promise<void> {
+async function down(args: CliArgs): Promise<number> {
   const layout = layoutOf(args.stateDir);
   const stack = readStackFile(layout);
   if (!stack) {
     console.log(`no local stack runs from ${layout.stateDir}`);
-    return;
+    return EXIT.ok;
   }
   console.log(`stopping the local stack (pid ${stack.pid})`);
   process.kill(stack.pid, "SIGTERM");
@@ -182,21 +224,100 @@ async function down(args: CliArgs): Promise<void> {
   }
   fs.rmSync(layout.stackFile, { force: true });
   console.log("stopped");
+  return EXIT.ok;
 }
 
-async function main(): Promise<void> {
+function printStatus(status: StackStatus): void {
+  console.log(
+    `local stack running from ${status.stateDir} (supervisor pid ${status.pid}${status.startedAt ? `, up since ${status.startedAt}` : ""})\n`,
+  );
+  console.log(
+    formatTable(
+      "services",
+      status.services.map((s) => ({
+        service: s.name,
+        address: s.address,
+        answers: s.answers ? "yes" : "NO",
+      })),
+      { sorted: false, title: "services" },
+    ) + "\n",
+  );
+  console.log(
+    formatTable(
+      "topics",
+      status.topics.map((t) => ({ topic: t.topic, records: t.records, "not yet in S3": t.sinkLag })),
+      { sorted: false, title: "Kafka topics (batch path)" },
+    ) + "\n",
+  );
+  console.log(
+    formatTable(
+      "streams",
+      status.streams.map((s) => ({
+        stream: s.stream,
+        records: s.records,
+        "not yet read by the stream job": s.streamJobLag ?? "all (the job has not run)",
+      })),
+      { sorted: false, title: "Kinesis streams (stream path)" },
+    ),
+  );
+}
+
+async function status(args: CliArgs): Promise<number> {
+  const layout = layoutOf(args.stateDir);
+  const stack = requireKeptStack(layout, "show the status of");
+  const result = await stackStatus(stack, layout);
+  if (args.json) console.log(JSON.stringify(result, null, 2));
+  else printStatus(result);
+  return result.services.every((s) => s.answers) ? EXIT.ok : EXIT.failure;
+}
+
+async function logs(args: CliArgs): Promise<number> {
+  const { logsDir } = layoutOf(args.stateDir);
+  if (!args.component) {
+    listLogs(logsDir, (line) => console.log(line));
+    return EXIT.ok;
+  }
+  await printLog(logFile(logsDir, args.component), args.follow, process.stdout);
+  return EXIT.ok;
+}
+
+async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
-  if (args.command === "down") return down(args);
-  if (args.command === "serve") return serve(args);
-  return up(args);
+  if (args.help) {
+    console.log(USAGE);
+    return EXIT.ok;
+  }
+  if (args.version) {
+    const { version } = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")) as {
+      version: string;
+    };
+    console.log(`pinterest-data-pipeline ${version}`);
+    return EXIT.ok;
+  }
+  if (args.json) progressTo = (line) => console.error(line);
+  switch (args.command) {
+    case "down":
+      return down(args);
+    case "serve":
+      return serve(args);
+    case "status":
+      return status(args);
+    case "logs":
+      return logs(args);
+    case "jobs":
+      return jobs(args);
+    default:
+      return up(args);
+  }
 }
 
+// Open handles (the Kafka client's timers, a child's pipes) must not keep a finished run alive, so exit explicitly.
+// Failures here come from the services and tools a run drives, so each is printed as its own one line.
 main().then(
-  () => process.exit(0),
+  (code) => process.exit(code),
   (error: unknown) => {
-    const message = error instanceof Error ? error.message : String(error);
-    console.error(`local: ${message}`);
-    if (error instanceof UsageError && message !== USAGE) console.error("run with --help for the flags");
-    process.exit(error instanceof UsageError ? 2 : 1);
+    console.error(`local: ${((error as Error)?.message ?? String(error)).split("\n")[0]}`);
+    if (error instanceof UsageError) console.error("see: npm run local -- --help");
+    process.exit(exitCodeOf(error));
   },
 );

@@ -1,27 +1,63 @@
-// The steps of a local run: seed, send, wait for the sink, run the jobs, count every hop, print the gold tables.
+// The steps of a local run: seed, send, wait for the sink, run the jobs, count every hop, judge, write the report.
 import fs from "node:fs";
 import path from "node:path";
-import { GOLD_TABLES, SILVER_TABLES, STREAM_TABLES, TABLES, type PerTable } from "../contract";
-import { acceptedCounts, kafkaEndOffsets, kinesisRecordCounts, sinkLineCounts, sourceCounts } from "./counts";
-import { distinctCounts, formatTable, readRows, type Row } from "./delta";
+import {
+  GOLD_TABLES,
+  QUARANTINE_TABLES,
+  SILVER_TABLES,
+  STREAM_TABLES,
+  TABLES,
+  type PerTable,
+} from "../contract";
+import {
+  acceptedCounts,
+  kafkaEndOffsets,
+  kinesisRecordCounts,
+  SinkLineCounter,
+  sinkLineCounts,
+  sourceCounts,
+} from "./counts";
+import { countBy, distinctCounts, isDeltaTable, readRows, type Row } from "./delta";
 import type { Layout } from "./layout";
-import { JOBS_PYTHON, startTool, TSX, type ToolRun } from "./run-tool";
+import { writeReport } from "./report/write";
+import {
+  formatSeconds,
+  heartbeatLine,
+  JOBS_PYTHON,
+  startHeartbeat,
+  startTool,
+  TSX,
+  type ToolRun,
+} from "./run-tool";
 import { sleep } from "./services/net";
 import type { StackEndpoints } from "./stack";
+import { verdictOf, type HopCheck, type HopCounts, type PathName } from "./verdict";
 
-export interface RunSummary {
+/** Quarantined records of one table for one reason, as the quarantine tables hold them. */
+export interface QuarantineGroup {
+  path: PathName;
+  table: string;
+  reason: string;
+  records: number;
+}
+
+export interface StepTiming {
+  step: string;
+  seconds: number;
+}
+
+/** Every hop's count, as `summarize` reads them once the jobs are done. */
+export interface RunSummary extends HopCounts {
   prefix: string;
   mount: string;
   gold: string;
-  source: PerTable<number>;
-  batch: {
-    accepted: PerTable<number>;
-    kafka: PerTable<number>;
-    s3: PerTable<number>;
-    silver: PerTable<number>;
-    quarantined: PerTable<number>;
-  };
-  stream: { accepted: PerTable<number>; kinesis: PerTable<number>; delta: PerTable<number> };
+  quarantine: QuarantineGroup[];
+}
+
+export interface RunResult extends RunSummary {
+  verdict: { ok: boolean; line: string; failed: HopCheck[] };
+  steps: StepTiming[];
+  report: string;
 }
 
 export interface StepContext {
@@ -47,6 +83,7 @@ async function run(
   args: string[],
   logName: string,
   timeoutMs: number,
+  waitingFor: string,
 ): Promise<void> {
   const env = command === JOBS_PYTHON ? JOB_ENV : process.env;
   const tool = startTool({
@@ -56,6 +93,7 @@ async function run(
     logFile: path.join(ctx.layout.logsDir, `${logName}.log`),
     timeoutMs,
     env,
+    heartbeat: { say: ctx.say, waitingFor },
   });
   ctx.running.add(tool);
   try {
@@ -74,6 +112,7 @@ export async function seed(ctx: StepContext, posts: number): Promise<void> {
     [EMULATOR, "seed", "--db", ctx.endpoints.dbUrl, "--posts", String(posts), "--seed", "1"],
     "emulator-seed",
     SEND_TIMEOUT_MS,
+    "the emulator to write the posts to MariaDB",
   );
 }
 
@@ -113,7 +152,16 @@ export async function send(
     String(load.rate),
   );
   args.push("--failed-file", failedFile);
-  await run(ctx, `emulator ${mode}`, TSX, args, `emulator-${mode}`, SEND_TIMEOUT_MS);
+  const via = mode === "batch" ? "the gateway's Kafka REST endpoint" : "the gateway's Kinesis endpoint";
+  await run(
+    ctx,
+    `emulator ${mode}`,
+    TSX,
+    args,
+    `emulator-${mode}`,
+    SEND_TIMEOUT_MS,
+    `${via} to accept every record`,
+  );
 }
 
 /** Waits until the sink files hold as many lines as Kafka holds records, for every topic. */
@@ -123,17 +171,37 @@ export async function waitForSink(ctx: StepContext): Promise<PerTable<number>> {
   ctx.say(
     `waiting for the sink to write ${TABLES.map((t) => `${kafka[t]} ${t}`).join(", ")} records to ${outputs.mountDir}`,
   );
-  const deadline = Date.now() + SINK_TIMEOUT_MS;
-  for (;;) {
-    const lines = sinkLineCounts(outputs.mountDir, outputs.topics);
-    if (TABLES.every((table) => lines[table] >= kafka[table])) return kafka;
-    if (Date.now() > deadline) {
-      const behind = TABLES.map((table) => `${table} ${lines[table]}/${kafka[table]}`).join(", ");
-      throw new Error(
-        `the sink wrote only ${behind} records within ${SINK_TIMEOUT_MS / 1000} s (log: ${path.join(logsDir, "connect.log")})`,
-      );
+  const started = Date.now();
+  const deadline = started + SINK_TIMEOUT_MS;
+  // Remembers each object's count, so a poll reads only the objects written since the last one.
+  const sink = new SinkLineCounter(outputs.mountDir, outputs.topics);
+  let lines = sink.written();
+  const progress = (): string => TABLES.map((table) => `${table} ${lines[table]}/${kafka[table]}`).join(", ");
+  const stopHeartbeat = startHeartbeat(ctx.say, () =>
+    heartbeatLine(
+      "sink",
+      Date.now() - started,
+      `Kafka Connect to write ${progress()}`,
+      path.join(logsDir, "connect.log"),
+    ),
+  );
+  try {
+    return await waitForLines();
+  } finally {
+    stopHeartbeat();
+  }
+
+  async function waitForLines(): Promise<PerTable<number>> {
+    for (;;) {
+      lines = sink.written();
+      if (TABLES.every((table) => lines[table] >= kafka[table])) return kafka;
+      if (Date.now() > deadline) {
+        throw new Error(
+          `the sink wrote only ${progress()} records within ${SINK_TIMEOUT_MS / 1000} s (log: ${path.join(logsDir, "connect.log")})`,
+        );
+      }
+      await sleep(500);
     }
-    await sleep(500);
   }
 }
 
@@ -152,7 +220,11 @@ async function runJob(
   fs.mkdirSync(path.dirname(summaryFile), { recursive: true });
   fs.rmSync(summaryFile, { force: true });
   const moduleArgs = ["-m", `pinterest_jobs.${job}`, ...args, "--summary-json", summaryFile];
-  await run(ctx, `${job} job`, JOBS_PYTHON, moduleArgs, `${job}-job`, JOB_TIMEOUT_MS);
+  const waitingFor =
+    job === "batch"
+      ? "Spark to clean the sink files and write silver and gold"
+      : "Spark to read every Kinesis record and write the stream tables";
+  await run(ctx, `${job} job`, JOBS_PYTHON, moduleArgs, `${job}-job`, JOB_TIMEOUT_MS, waitingFor);
   return readSummaryJson(summaryFile, `the ${job} job`);
 }
 
@@ -206,10 +278,50 @@ async function distinctKeys(dir: string, tables: PerTable<string>): Promise<PerT
   return { pin, geo, user };
 }
 
+/** Quarantined records by path, table and reason, from the jobs' quarantine tables (absent: none). */
+export async function quarantineGroups(layout: Layout): Promise<QuarantineGroup[]> {
+  const tables = {
+    batch: path.join(layout.batchDir, QUARANTINE_TABLES.batch),
+    stream: path.join(layout.streamDir, QUARANTINE_TABLES.stream),
+  };
+  const present = (Object.keys(tables) as PathName[]).filter((name) => isDeltaTable(tables[name]));
+  const groups = await countBy(
+    ["table", "reason"],
+    present.map((name) => tables[name]),
+  );
+  return present.flatMap((name, index) =>
+    groups[index].map((group) => ({
+      path: name,
+      table: String(group.table),
+      reason: String(group.reason),
+      records: Number(group.records),
+    })),
+  );
+}
+
 /** Counts every hop once sending, the sink and both jobs are done. */
-export async function summarize(ctx: StepContext, batchJob: Record<string, unknown>): Promise<RunSummary> {
+export async function summarize(
+  ctx: StepContext,
+  batchJob: Record<string, unknown>,
+  streamJob?: Record<string, unknown>,
+): Promise<RunSummary> {
   const { endpoints, layout } = ctx;
   const accepted = await acceptedCounts(endpoints.outputs);
+  const quarantine = await quarantineGroups(layout);
+  // Without the stream job's summary, the stream quarantine table says the same per table.
+  const streamQuarantined = streamJob
+    ? perTableOf(streamJob.quarantined, "the stream job's summary field quarantined")
+    : perTableOf(
+        Object.fromEntries(
+          TABLES.map((table) => [
+            table,
+            quarantine
+              .filter((group) => group.path === "stream" && group.table === table)
+              .reduce((sum, group) => sum + group.records, 0),
+          ]),
+        ),
+        "the stream quarantine table",
+      );
   return {
     prefix: endpoints.prefix,
     mount: layout.mountDir,
@@ -226,7 +338,9 @@ export async function summarize(ctx: StepContext, batchJob: Record<string, unkno
       accepted: accepted.stream,
       kinesis: await kinesisRecordCounts(endpoints.kinesisEndpoint, endpoints.outputs.streams),
       delta: await distinctKeys(layout.streamDir, STREAM_TABLES),
+      quarantined: streamQuarantined,
     },
+    quarantine,
   };
 }
 
@@ -235,24 +349,66 @@ export async function readGold(layout: Layout): Promise<Record<string, Row[]>> {
   return Object.fromEntries(GOLD_TABLES.map((name, index) => [name, rows[index]]));
 }
 
-export function printGold(gold: Record<string, Row[]>, print: (text: string) => void): void {
-  for (const [name, rows] of Object.entries(gold)) print(formatTable(name, rows) + "\n");
+/** Times each step of a run, in order, and says how long each took. */
+export class StepClock {
+  readonly steps: StepTiming[] = [];
+
+  constructor(private readonly say: (line: string) => void) {}
+
+  async time<T>(step: string, work: () => Promise<T>): Promise<T> {
+    const started = Date.now();
+    try {
+      return await work();
+    } finally {
+      const ms = Date.now() - started;
+      this.steps.push({ step, seconds: Math.round(ms / 100) / 10 });
+      this.say(`${step}: done in ${formatSeconds(ms)}`);
+    }
+  }
+}
+
+export const REPORT_FILE = "report.html";
+
+/** Both jobs against a stack whose traffic is in (a full run, or `jobs` on a kept stack). */
+export async function runJobs(ctx: StepContext, clock: StepClock): Promise<RunSummary> {
+  await clock.time("sink", () => waitForSink(ctx));
+  const batchJob = await clock.time("batch job", () => runBatchJob(ctx));
+  const streamJob = await clock.time("stream job", () => runStreamJob(ctx));
+  return clock.time("count every hop", () => summarize(ctx, batchJob, streamJob));
+}
+
+/** Judges the counts, writes the summary file and the report. */
+export async function finish(
+  ctx: StepContext,
+  clock: StepClock,
+  counts: RunSummary,
+  summaryFile: string,
+): Promise<RunResult> {
+  const verdict = verdictOf(counts);
+  const report = path.join(ctx.layout.stateDir, REPORT_FILE);
+  const summary: RunResult = {
+    ...counts,
+    verdict: { ok: verdict.ok, line: verdict.line, failed: verdict.checks.filter((check) => !check.ok) },
+    steps: clock.steps,
+    report,
+  };
+  await clock.time("report", () =>
+    writeReport({ lakeDir: path.dirname(ctx.layout.batchDir), summary, out: report }),
+  );
+  fs.mkdirSync(path.dirname(summaryFile), { recursive: true });
+  fs.writeFileSync(summaryFile, JSON.stringify(summary, null, 2) + "\n");
+  return summary;
 }
 
 /** The whole run against a started stack; returns the summary (also written to the summary file). */
 export async function runPipeline(
   ctx: StepContext,
-  opts: { posts: number; summaryFile: string; print: (text: string) => void },
-): Promise<RunSummary> {
-  await seed(ctx, opts.posts);
+  opts: { posts: number; summaryFile: string; clock: StepClock },
+): Promise<RunResult> {
+  const { clock } = opts;
+  await clock.time("seed", () => seed(ctx, opts.posts));
   ctx.say("sending every post as batch traffic (Kafka REST) and as stream traffic (Kinesis)");
-  await Promise.all([send(ctx, "batch"), send(ctx, "stream")]);
-  await waitForSink(ctx);
-  const batchJob = await runBatchJob(ctx);
-  await runStreamJob(ctx);
-  const summary = await summarize(ctx, batchJob);
-  printGold(await readGold(ctx.layout), opts.print);
-  fs.mkdirSync(path.dirname(opts.summaryFile), { recursive: true });
-  fs.writeFileSync(opts.summaryFile, JSON.stringify(summary, null, 2) + "\n");
-  return summary;
+  await clock.time("send", () => Promise.all([send(ctx, "batch"), send(ctx, "stream")]));
+  const counts = await runJobs(ctx, clock);
+  return finish(ctx, clock, counts, opts.summaryFile);
 }

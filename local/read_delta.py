@@ -2,6 +2,7 @@
 
     python local/read_delta.py rows TABLE_DIR...           {"<table dir>": [row, ...], ...}
     python local/read_delta.py distinct COLUMN TABLE_DIR... {"<table dir>": distinct non-null count, ...}
+    python local/read_delta.py count-by COL,COL TABLE_DIR... {"<table dir>": [{COL: v, COL: v, "records": n}, ...]}
 
 Local mode prints the gold tables and counts distinct keys with it; a JVM start per read would cost more than the read.
 """
@@ -94,6 +95,20 @@ def main(argv: list[str]) -> int:
                 if table.num_rows == 0
                 else len(pc.unique(table.column(column).drop_null()))
             )
+    elif len(argv) >= 3 and argv[0] == "count-by":
+        columns = argv[1].split(",")
+        result = {}
+        for t in argv[2:]:
+            table = read_table(Path(t))
+            groups = (
+                []
+                if table.num_rows == 0
+                else table.group_by(columns).aggregate([([], "count_all")]).to_pylist()
+            )
+            result[t] = [
+                {**{c: g[c] for c in columns}, "records": g["count_all"]}
+                for g in groups
+            ]
     else:
         print(__doc__, file=sys.stderr)
         return 2

@@ -27,6 +27,28 @@ export interface ToolRun {
   kill(): void;
 }
 
+/** How often a long step says it is still at work. */
+export const HEARTBEAT_MS = 10_000;
+
+/** The heartbeat of a step: how long it has run, what it waits for and where its log is. */
+export function heartbeatLine(label: string, elapsedMs: number, waitingFor: string, logFile: string): string {
+  return `${label}: ${formatSeconds(elapsedMs)} so far, waiting for ${waitingFor} (log: ${logFile})`;
+}
+
+export function formatSeconds(ms: number): string {
+  const seconds = Math.round(ms / 1000);
+  return seconds < 60
+    ? `${seconds} s`
+    : `${Math.floor(seconds / 60)} min ${String(seconds % 60).padStart(2, "0")} s`;
+}
+
+/** Calls `say(line())` every HEARTBEAT_MS until the returned function is called. */
+export function startHeartbeat(say: (line: string) => void, line: () => string): () => void {
+  const timer = setInterval(() => say(line()), HEARTBEAT_MS);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
 export function startTool(opts: {
   label: string;
   command: string;
@@ -34,6 +56,8 @@ export function startTool(opts: {
   logFile: string;
   timeoutMs: number;
   env?: NodeJS.ProcessEnv;
+  /** With it, the step prints a heartbeat line every HEARTBEAT_MS while it runs. */
+  heartbeat?: { say: (line: string) => void; waitingFor: string };
 }): ToolRun {
   fs.mkdirSync(path.dirname(opts.logFile), { recursive: true });
   const log = fs.openSync(opts.logFile, "a");
@@ -44,14 +68,23 @@ export function startTool(opts: {
     env: opts.env ?? process.env,
   });
   fs.closeSync(log);
+  const started = Date.now();
+  const beat = opts.heartbeat;
+  const stopHeartbeat = beat
+    ? startHeartbeat(beat.say, () =>
+        heartbeatLine(opts.label, Date.now() - started, beat.waitingFor, opts.logFile),
+      )
+    : () => undefined;
   const done = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => child.kill("SIGTERM"), opts.timeoutMs);
     child.once("error", (error) => {
       clearTimeout(timer);
+      stopHeartbeat();
       reject(new Error(`${opts.label}: could not start ${opts.command} (${error.message})`));
     });
     child.once("exit", (code, signal) => {
       clearTimeout(timer);
+      stopHeartbeat();
       if (code === 0) return resolve();
       const why = signal
         ? `was stopped (${signal}${signal === "SIGTERM" ? `, time limit ${opts.timeoutMs / 1000} s` : ""})`

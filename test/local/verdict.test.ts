@@ -1,0 +1,118 @@
+// The hop rules of `npm run local` (issue 11): at least the source at the delivery hops, exactly the source
+// (quarantined records included) in the cleaned tables.
+import { expect } from "chai";
+import { checkHop, checkHops, verdictOf, type HopCounts, type HopRule } from "../../local/verdict";
+
+const same = (n: number) => ({ pin: n, geo: n, user: n });
+
+function clean(n: number): HopCounts {
+  return {
+    source: same(n),
+    batch: { accepted: same(n), kafka: same(n), s3: same(n), silver: same(n), quarantined: same(0) },
+    stream: { accepted: same(n), kinesis: same(n), delta: same(n), quarantined: same(0) },
+  };
+}
+
+describe("local run verdict: hop rules", () => {
+  const cases: {
+    rule: HopRule;
+    source: number;
+    count: number;
+    quarantined: number;
+    lost: number;
+    extra: number;
+  }[] = [
+    { rule: "atLeast", source: 100, count: 100, quarantined: 0, lost: 0, extra: 0 },
+    { rule: "atLeast", source: 100, count: 130, quarantined: 0, lost: 0, extra: 0 },
+    { rule: "atLeast", source: 100, count: 99, quarantined: 0, lost: 1, extra: 0 },
+    { rule: "atLeast", source: 100, count: 0, quarantined: 0, lost: 100, extra: 0 },
+    { rule: "exact", source: 100, count: 100, quarantined: 0, lost: 0, extra: 0 },
+    { rule: "exact", source: 100, count: 97, quarantined: 3, lost: 0, extra: 0 },
+    { rule: "exact", source: 100, count: 97, quarantined: 2, lost: 1, extra: 0 },
+    { rule: "exact", source: 100, count: 101, quarantined: 0, lost: 0, extra: 1 },
+    { rule: "exact", source: 0, count: 0, quarantined: 0, lost: 0, extra: 0 },
+  ];
+  for (const c of cases) {
+    it(`${c.rule}: source ${c.source}, count ${c.count}, quarantined ${c.quarantined} -> lost ${c.lost}, extra ${c.extra}`, () => {
+      expect(checkHop(c.rule, c.source, c.count, c.quarantined)).to.deep.equal({
+        lost: c.lost,
+        extra: c.extra,
+        ok: c.lost === 0 && c.extra === 0,
+      });
+    });
+  }
+
+  it("checks the batch path source → accepted → kafka → s3 → silver and the stream path source → accepted → kinesis → delta", () => {
+    const hops = [...new Set(checkHops(clean(5)).map((check) => `${check.path} ${check.hop}`))];
+    expect(hops).to.deep.equal([
+      "batch source → accepted",
+      "batch accepted → kafka",
+      "batch kafka → s3",
+      "batch s3 → silver",
+      "stream source → accepted",
+      "stream accepted → kinesis",
+      "stream kinesis → delta",
+    ]);
+  });
+
+  it("does not let quarantined records excuse a loss at a delivery hop", () => {
+    const counts = clean(10);
+    counts.batch.kafka.geo = 9;
+    counts.batch.quarantined.geo = 1;
+    counts.batch.silver.geo = 9;
+    const failed = checkHops(counts).filter((check) => !check.ok);
+    expect(failed.map((check) => `${check.hop} ${check.table}`)).to.deep.equal(["accepted → kafka geo"]);
+  });
+
+  const verdicts: { name: string; change: (counts: HopCounts) => void; ok: boolean; line: string }[] = [
+    {
+      name: "everything arrived",
+      change: () => undefined,
+      ok: true,
+      line: "verdict: OK, all 6000 source records accounted for at every hop of both paths",
+    },
+    {
+      name: "duplicates in Kafka and S3, quarantined records in both jobs",
+      change: (counts) => {
+        counts.batch.kafka.pin = 2100;
+        counts.batch.s3.pin = 2200;
+        counts.batch.silver.user = 1996;
+        counts.batch.quarantined.user = 4;
+        counts.stream.delta.user = 1996;
+        counts.stream.quarantined.user = 4;
+      },
+      ok: true,
+      line:
+        "verdict: OK, all 6000 source records accounted for at every hop of both paths " +
+        "(4 quarantined by the batch job, 4 quarantined by the stream job)",
+    },
+    {
+      name: "the stream job dropped half of the pin records",
+      change: (counts) => {
+        counts.stream.delta.pin = 1000;
+      },
+      ok: false,
+      line: "verdict: FAILED, records lost at stream kinesis → delta pin 1000/2000 (lost 1000)",
+    },
+    {
+      name: "the sink lost records and silver holds a key the source has not",
+      change: (counts) => {
+        counts.batch.s3.geo = 1990;
+        counts.batch.silver.pin = 2001;
+      },
+      ok: false,
+      line:
+        "verdict: FAILED, records lost at batch kafka → s3 geo 1990/2000 (lost 10); " +
+        "batch s3 → silver pin 2001/2000 (1 more than the source)",
+    },
+  ];
+  for (const v of verdicts) {
+    it(`verdict line: ${v.name}`, () => {
+      const counts = clean(2000);
+      v.change(counts);
+      const verdict = verdictOf(counts);
+      expect(verdict.line).to.equal(v.line);
+      expect(verdict.ok).to.equal(v.ok);
+    });
+  }
+});
