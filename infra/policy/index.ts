@@ -1,5 +1,6 @@
 // CrossGuard pack of the pipeline's security rules: `pulumi preview|up --policy-pack infra/policy`.
 import { PolicyPack } from "@pulumi/policy";
+import { hardeningPolicies } from "./hardening";
 import { policies } from "./policies";
 
-new PolicyPack("pinterest-pipeline-security", { policies });
+new PolicyPack("pinterest-pipeline-security", { policies: [...policies, ...hardeningPolicies] });
