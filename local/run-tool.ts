@@ -42,9 +42,13 @@ export function formatSeconds(ms: number): string {
     : `${Math.floor(seconds / 60)} min ${String(seconds % 60).padStart(2, "0")} s`;
 }
 
-/** Calls `say(line())` every HEARTBEAT_MS until the returned function is called. */
-export function startHeartbeat(say: (line: string) => void, line: () => string): () => void {
-  const timer = setInterval(() => say(line()), HEARTBEAT_MS);
+/** Calls `say(line())` every `everyMs` until the returned function is called. */
+export function startHeartbeat(
+  say: (line: string) => void,
+  line: () => string,
+  everyMs = HEARTBEAT_MS,
+): () => void {
+  const timer = setInterval(() => say(line()), everyMs);
   timer.unref();
   return () => clearInterval(timer);
 }

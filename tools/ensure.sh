@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what a command needs, once: `tools/ensure.sh node|jobs|airflow|mariadb|jars|emulator|local ...`.
+# Installs what a command needs, once: `tools/ensure.sh node|jobs|airflow|mariadb|jars|chromium|emulator|local ...`.
 # Each step is keyed on a hash of the file that pins it, so a second run does nothing.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -91,6 +91,12 @@ ensure_jars() {
   stamp_write jars "${inputs[@]}"
 }
 
+# Debian's Chromium, for the report's browser test and screenshots (driven by playwright-core from npm).
+ensure_chromium() {
+  if [ -x /usr/bin/chromium ]; then return; fi
+  apt_install chromium
+}
+
 for what in "$@"; do
   case "$what" in
     node) ensure_node ;;
@@ -98,8 +104,9 @@ for what in "$@"; do
     airflow) ensure_airflow ;;
     mariadb) ensure_mariadb ;;
     jars) ensure_jars ;;
+    chromium) ensure_chromium ;;
     emulator) ensure_node; ensure_mariadb; ensure_jobs ;;
     local) ensure_node; ensure_mariadb; ensure_jobs; ensure_jars ;;
-    *) fail "unknown target '$what' (node, jobs, airflow, mariadb, jars, emulator, local)" ;;
+    *) fail "unknown target '$what' (node, jobs, airflow, mariadb, jars, chromium, emulator, local)" ;;
   esac
 done

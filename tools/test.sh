@@ -7,7 +7,7 @@ bash tools/ensure.sh node || { echo "0 passed, 1 failed"; exit 1; }
 rm -rf .cache/test-results
 status=0
 bash tools/run-suite.sh typecheck check npx tsc --noEmit -p tsconfig.json || status=1
-for suite in contract infra jobs dags emulator e2e; do
+for suite in contract infra jobs dags emulator local e2e; do
   echo "=== test:$suite"
   npm run --silent "test:$suite" || status=1
   # A suite that died before its runner reported (an install step failed, say) counts as one failure.

@@ -59,7 +59,7 @@ export interface ChartState {
 export async function chartStates(page: Page): Promise<ChartState[]> {
   return page.$$eval(".chart", (elements) =>
     elements.map((element) => ({
-      id: element.id,
+      id: element.getAttribute("data-chart") ?? element.id,
       marks: element.querySelectorAll("svg path, svg rect, svg text").length,
       width: element.getBoundingClientRect().width,
       height: element.getBoundingClientRect().height,

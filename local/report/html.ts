@@ -32,7 +32,7 @@ function tableHtml(table: Table): string {
 }
 
 function chartHtml(chart: Chart): string {
-  return `<figure class="card"><figcaption>${escapeHtml(chart.title)}</figcaption><div class="chart" id="${escapeHtml(chart.id)}" style="height:${chart.height}px"></div></figure>`;
+  return `<figure class="card"><figcaption>${escapeHtml(chart.title)}</figcaption><div class="chart" id="chart-${escapeHtml(chart.id)}" data-chart="${escapeHtml(chart.id)}" style="height:${chart.height}px"></div></figure>`;
 }
 
 function sectionHtml(section: Section): string {
@@ -70,7 +70,7 @@ const DRAW = `
   var charts = JSON.parse(document.getElementById("report-charts").textContent);
   var drawn = 0;
   charts.forEach(function (spec) {
-    var element = document.getElementById(spec.id);
+    var element = document.getElementById("chart-" + spec.id);
     var chart = echarts.init(element, null, { renderer: "svg" });
     chart.setOption(spec.option);
     if (element.querySelector("svg path, svg rect, svg text")) drawn += 1;
