@@ -1,4 +1,5 @@
 // npm run emulator -- <seed|batch|stream> [flags]: seeds the source database and sends its rows as traffic.
+import fs from "node:fs";
 import path from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { TABLES } from "../contract";
@@ -17,9 +18,13 @@ import { eachPost } from "./generator";
 import { Run, summarize, type Load, type Selection } from "./run";
 import { readOutputsFile, readStackOutputs, type StackOutputs } from "./targets";
 import { ApiTransport, REQUEST_TIMEOUT_MS } from "./transport-api";
+import { keptLocalStack } from "./local-defaults";
 import { SdkTransport } from "./transport-sdk";
 
 const MAX_PUT_RECORDS = 500;
+const PROJECT_VERSION = (
+  JSON.parse(fs.readFileSync(path.join(__dirname, "..", "package.json"), "utf8")) as { version: string }
+).version;
 
 const USAGE = `Usage: npm run emulator -- <command> [flags]
 
@@ -30,21 +35,24 @@ Commands:
 
 Run "npm run emulator -- <command> --help" for the flags of a command.`;
 
-const SEED_HELP = `Usage: npm run emulator -- seed --db <url> [--posts N] [--seed S] [--json]
+const SEED_HELP = `Usage: npm run emulator -- seed [--db <url>] [--posts N] [--seed S] [--json]
 
 Creates pinterest_data, geolocation_data and user_data if missing and replaces their
 content with N generated posts (one row per post in each table), in one transaction.
 The same --posts and --seed always give the same rows, and seeding again does not
 duplicate anything.
 
-  --db <url>      mysql://user:password@host:port/database (required)
+  --db <url>      mysql://user:password@host:port/database (default: EMULATOR_DB_URL, else the database
+                  of a stack kept by npm run local -- --keep)
   --posts <N>     number of posts (default 11000)
   --seed <S>      seed of the generator (default 1)
   --json          print the summary as JSON
   --help          this text`;
 
-const SEND_FLAGS = `  --db <url>            source database, mysql://user:password@host:port/database (required)
-  --outputs <file>      stack outputs JSON (pulumi stack output --json --show-secrets, or local mode's file)
+const SEND_FLAGS = `  --db <url>            source database, mysql://user:password@host:port/database (default: EMULATOR_DB_URL,
+                        else the database of a stack kept by npm run local -- --keep)
+  --outputs <file>      stack outputs JSON (pulumi stack output --json --show-secrets, or local mode's file;
+                        default: .local/outputs.json of a kept local stack)
   --stack <name>        read the outputs with: pulumi stack output --json --show-secrets --stack <name>
   --mode <m>            sequential (each post in key order, wrapping around) or random (with replacement,
                         like the original emulator); default sequential
@@ -63,14 +71,14 @@ const SEND_FLAGS = `  --db <url>            source database, mysql://user:passwo
   --json                print the final summary as JSON
   --help                this text`;
 
-const BATCH_HELP = `Usage: npm run emulator -- batch --db <url> (--outputs <file> | --stack <name>) [flags]
+const BATCH_HELP = `Usage: npm run emulator -- batch [--db <url>] [--outputs <file> | --stack <name>] [flags]
 
 Sends each selected post's pin, geo and user rows to the topics {prefix}.pin, .geo, .user:
 POST {apiUrl}/topics/{topic} with Content-Type application/vnd.kafka.json.v2+json and x-api-key.
 
 ${SEND_FLAGS}`;
 
-const STREAM_HELP = `Usage: npm run emulator -- stream --db <url> (--outputs <file> | --stack <name>) [flags]
+const STREAM_HELP = `Usage: npm run emulator -- stream [--db <url>] [--outputs <file> | --stack <name>] [flags]
 
 Sends each selected post's pin, geo and user rows to the streams {prefix}-pin, -geo, -user:
 PUT {apiUrl}/streams/{stream}/record (batch size 1) or .../records (PutRecords), with x-api-key.
@@ -159,11 +167,16 @@ export function parseDuration(raw: string, flag = "--duration"): number {
   return Number(match[1]) * unit;
 }
 
+/** --db, else EMULATOR_DB_URL (keeps the password off the command line), else a kept local stack's database. */
 function requireDb(flags: Flags, command: Command): string {
-  if (typeof flags.db !== "string" || flags.db === "") {
-    throw new UsageError(`--db <mysql url> is required; see: npm run emulator -- ${command} --help`);
-  }
-  return flags.db;
+  if (typeof flags.db === "string" && flags.db !== "") return flags.db;
+  const fromEnv = process.env.EMULATOR_DB_URL;
+  if (fromEnv) return fromEnv;
+  const kept = keptLocalStack();
+  if (kept) return kept.dbUrl;
+  throw new UsageError(
+    `--db <mysql url> is required (or EMULATOR_DB_URL, or a stack kept by npm run local -- --keep); see: npm run emulator -- ${command} --help`,
+  );
 }
 
 async function runSeed(flags: Flags): Promise<number> {
@@ -195,7 +208,11 @@ async function loadOutputs(flags: Flags): Promise<StackOutputs> {
     throw new UsageError("pass either --outputs or --stack, not both");
   if (typeof flags.outputs === "string") return readOutputsFile(flags.outputs);
   if (typeof flags.stack === "string") return readStackOutputs(flags.stack);
-  throw new UsageError("say where to send: --outputs <file> or --stack <name>");
+  const kept = keptLocalStack();
+  if (kept) return readOutputsFile(kept.outputsFile);
+  throw new UsageError(
+    "say where to send: --outputs <file> or --stack <name> (or keep a local stack running: npm run local -- --keep)",
+  );
 }
 
 /** Validates the selection flags; `count` stays undefined for --all until the number of posts is known. */
@@ -325,6 +342,10 @@ async function runSend(command: "batch" | "stream", flags: Flags): Promise<numbe
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
+  if (command === "--version") {
+    console.log(`pinterest-data-pipeline ${PROJECT_VERSION}`);
+    return EXIT.ok;
+  }
   if (command === undefined || command === "--help" || command === "-h" || command === "help") {
     if (command === undefined) {
       process.stderr.write(USAGE + "\n");
