@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # `npm run local -- ...`: answers --help and --version at once, then installs what the command needs and runs it.
 set -euo pipefail
-root="$(cd "$(dirname "$0")/.." && pwd)"
+# Bash builtins only up to the install, so that --help answers even where nothing else runs yet.
+here="${BASH_SOURCE[0]%/*}"
+[ "$here" = "${BASH_SOURCE[0]}" ] && here=.
+root="$(cd "$here/.." && pwd)"
 for arg in "$@"; do
   case "$arg" in
-    -h|--help) cat "$root/local/usage.txt"; exit 0 ;;
+    -h|--help) printf '%s\n' "$(< "$root/local/usage.txt")"; exit 0 ;;
     --version) node -p "'pinterest-data-pipeline ' + require('$root/package.json').version"; exit 0 ;;
   esac
 done
