@@ -1,7 +1,8 @@
 """Cleaning of the three source tables (docs/contract.md, cleaning), shared by the batch and the stream job.
 
 Every function takes records as a DataFrame of two string columns, `payload` (the raw JSON of one source row)
-and `source` (the topic or stream it came from), and uses built-in Spark functions only.
+and `source` (the topic or stream it came from), and uses built-in Spark functions only. Any other input column (the stream's `arrived_at`) is carried through to
+the clean rows unchanged.
 """
 
 from dataclasses import dataclass
@@ -69,13 +70,19 @@ def follower_count(column: Column) -> Column:
     return F.when(value.rlike(_FOLLOWERS), F.round(number * multiplier).try_cast("bigint"))
 
 
+def _carried(records: DataFrame) -> list[str]:
+    return [name for name in records.columns if name not in ("payload", "source")]
+
+
 def _parse(records: DataFrame, table: str) -> DataFrame:
     fields = [StructField(name, StringType()) for name in SOURCE_FIELDS[table]]
     schema = StructType([*fields, StructField(_CORRUPT, StringType())])
     parsed = F.from_json(
         F.col("payload"), schema, {"columnNameOfCorruptRecord": _CORRUPT, "mode": "PERMISSIVE"}
     )
-    return records.select(F.col("payload").cast("string").alias("payload"), "source", parsed.alias("r"))
+    return records.select(
+        F.col("payload").cast("string").alias("payload"), "source", parsed.alias("r"), *_carried(records)
+    )
 
 
 def _with_key_check(parsed: DataFrame, table: str) -> DataFrame:
@@ -108,8 +115,9 @@ def clean_pin(records: DataFrame) -> Cleaned:
         "reason",
         "source",
         "payload",
+        *_carried(records),
     )
-    return Cleaned("pin", checked, SILVER_COLUMNS["pin"])
+    return Cleaned("pin", checked, (*SILVER_COLUMNS["pin"], *_carried(records)))
 
 
 def clean_geo(records: DataFrame) -> Cleaned:
@@ -124,8 +132,9 @@ def clean_geo(records: DataFrame) -> Cleaned:
         "reason",
         "source",
         "payload",
+        *_carried(records),
     )
-    return Cleaned("geo", checked, SILVER_COLUMNS["geo"])
+    return Cleaned("geo", checked, (*SILVER_COLUMNS["geo"], *_carried(records)))
 
 
 def clean_user(records: DataFrame) -> Cleaned:
@@ -138,8 +147,9 @@ def clean_user(records: DataFrame) -> Cleaned:
         "reason",
         "source",
         "payload",
+        *_carried(records),
     )
-    return Cleaned("user", checked, SILVER_COLUMNS["user"])
+    return Cleaned("user", checked, (*SILVER_COLUMNS["user"], *_carried(records)))
 
 
 CLEANERS = {"pin": clean_pin, "geo": clean_geo, "user": clean_user}

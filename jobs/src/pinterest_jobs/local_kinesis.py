@@ -4,7 +4,9 @@ It yields the same columns as the Databricks `kinesis` source (partitionKey, dat
 sequenceNumber, approximateArrivalTimestamp), so that the code after the source is the same in both worlds.
 Offsets are the last sequence number read in each shard, so a restart from the checkpoint resumes exactly there.
 
-Options: streamName, endpoint, region, initialPosition (trim_horizon | latest), maxRecordsPerShard.
+Options: streamName, endpoint, region, initialPosition (trim_horizon | latest), maxRecordsPerShard (the most
+records one micro-batch takes from a shard, default 10000), readUntil (epoch seconds: records that arrived
+later are left for a later run; the stream job's available-now mode sets it to the run's start).
 Credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY from the environment, else the dummy pair a local server
 accepts ("test"/"test"); this source is for local servers only.
 """
@@ -21,6 +23,10 @@ SCHEMA = (
     "approximateArrivalTimestamp timestamp"
 )
 INITIAL_POSITIONS = ("trim_horizon", "latest")
+DEFAULT_MAX_RECORDS_PER_SHARD = 10000
+# GetRecords returns at most 10,000 records per call:
+# https://docs.aws.amazon.com/kinesis/latest/APIReference/API_GetRecords.html (Limit, maximum 10000).
+GET_RECORDS_PAGE = 10000
 
 
 def kinesis_client(endpoint: str, region: str):
@@ -53,7 +59,8 @@ class LocalKinesisReader(SimpleDataSourceStreamReader):
         self.endpoint = options["endpoint"]
         self.region = options.get("region", "us-east-1")
         self.initial_position = options.get("initialPosition", "trim_horizon").lower()
-        self.max_records = int(options.get("maxRecordsPerShard", "10000"))
+        self.max_records = int(options.get("maxRecordsPerShard", str(DEFAULT_MAX_RECORDS_PER_SHARD)))
+        self.read_until = float(options["readUntil"]) if options.get("readUntil") else None
         self._client = None
 
     @property
@@ -71,7 +78,7 @@ class LocalKinesisReader(SimpleDataSourceStreamReader):
         rows: list[tuple] = []
         shards = dict(start["shards"])
         for shard_id in self._shard_ids():
-            shard_rows = self._read_shard(shard_id, start, stop_after=None)
+            shard_rows = self._read_shard(shard_id, start, stop_after=None, until=self.read_until)
             if shard_rows:
                 shards[shard_id] = shard_rows[-1][4]
             rows.extend(shard_rows)
@@ -112,17 +119,23 @@ class LocalKinesisReader(SimpleDataSourceStreamReader):
             args.update(ShardIteratorType="TRIM_HORIZON")
         return self.client.get_shard_iterator(**args)["ShardIterator"]
 
-    def _read_shard(self, shard_id: str, start: dict, stop_after: str | None) -> list[tuple]:
-        """Records after the start offset: up to `stop_after` when replaying, else up to maxRecordsPerShard."""
+    def _read_shard(
+        self, shard_id: str, start: dict, stop_after: str | None, until: float | None = None
+    ) -> list[tuple]:
+        """Records after the start offset: up to `stop_after` when replaying (however many), else up to
+        maxRecordsPerShard and, with `until`, only those that arrived by then (in a shard, in arrival order)."""
         rows: list[tuple] = []
+        limit = None if stop_after is not None else self.max_records
         iterator = self._iterator(shard_id, start)
-        while iterator and len(rows) < self.max_records:
-            page = self.client.get_records(
-                ShardIterator=iterator, Limit=min(10000, self.max_records - len(rows))
-            )
+        while iterator and (limit is None or len(rows) < limit):
+            page_limit = GET_RECORDS_PAGE if limit is None else min(GET_RECORDS_PAGE, limit - len(rows))
+            page = self.client.get_records(ShardIterator=iterator, Limit=page_limit)
             for record in page["Records"]:
                 sequence = record["SequenceNumber"]
                 if stop_after is not None and int(sequence) > int(stop_after):
+                    return rows
+                arrived = record.get("ApproximateArrivalTimestamp")
+                if until is not None and arrived is not None and arrived.timestamp() > until:
                     return rows
                 rows.append(
                     (
