@@ -3,7 +3,14 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { StackConfig } from "./config";
-import { restProxyPolicy, s3SinkConnectorPolicy, serviceTrustPolicy } from "./iam";
+import { artifactFileName, fetchVerified } from "./artifacts";
+import {
+  restProxyPolicy,
+  s3SinkConnectorPolicy,
+  s3SinkWriterPolicy,
+  s3SinkWriterTrustPolicy,
+  serviceTrustPolicy,
+} from "./iam";
 import { restProxyUserData } from "./restProxyUserData";
 import { s3SinkConnectorConfig } from "./s3SinkConfig";
 
@@ -24,6 +31,8 @@ export interface BatchIngestionArgs {
   connectSecurityGroupId: pulumi.Input<string>;
   dataBucket: aws.s3.Bucket;
   dataBucketReady: pulumi.Resource[];
+  /** The bucket folder the sink writes below (the first folder of the contract's topic layout). */
+  topicsPrefix: string;
 }
 
 const json = (value: unknown) => JSON.stringify(value);
@@ -44,56 +53,43 @@ export class BatchIngestion extends pulumi.ComponentResource {
       { name: `/pinterest/${args.clusterName}/brokers`, retentionInDays: 14 },
       parent,
     );
-    if (args.msk.mode === "serverless") {
-      const cluster = new aws.msk.ServerlessCluster(
-        `${name}-msk`,
-        {
-          clusterName: args.clusterName,
-          vpcConfigs: [{ subnetIds: args.privateSubnetIds, securityGroupIds: [args.mskSecurityGroupId] }],
-          clientAuthentication: { sasl: { iam: { enabled: true } } },
+    // Provisioned only: config refuses mskMode serverless, since MSK's topic API serves provisioned clusters.
+    const configuration = new aws.msk.Configuration(
+      `${name}-msk-config`,
+      {
+        name: `${args.clusterName}-config`,
+        kafkaVersions: [args.msk.kafkaVersion],
+        // Topics are declared by this program only, never created by a stray producer.
+        serverProperties: [
+          "auto.create.topics.enable=false",
+          `default.replication.factor=${args.msk.topicReplicationFactor}`,
+          `min.insync.replicas=${Math.max(1, args.msk.topicReplicationFactor - 1)}`,
+          "",
+        ].join("\n"),
+      },
+      parent,
+    );
+    const cluster = new aws.msk.Cluster(
+      `${name}-msk`,
+      {
+        clusterName: args.clusterName,
+        kafkaVersion: args.msk.kafkaVersion,
+        numberOfBrokerNodes: args.msk.brokersPerAz * args.privateSubnetIds.length,
+        brokerNodeGroupInfo: {
+          instanceType: args.msk.brokerInstanceType,
+          clientSubnets: args.privateSubnetIds,
+          securityGroups: [args.mskSecurityGroupId],
+          storageInfo: { ebsStorageInfo: { volumeSize: args.msk.brokerVolumeGb } },
         },
-        parent,
-      );
-      this.clusterArn = cluster.arn;
-      this.bootstrapServers = cluster.bootstrapBrokersSaslIam;
-    } else {
-      const configuration = new aws.msk.Configuration(
-        `${name}-msk-config`,
-        {
-          name: `${args.clusterName}-config`,
-          kafkaVersions: [args.msk.kafkaVersion],
-          // Topics are declared by this program only, never created by a stray producer.
-          serverProperties: [
-            "auto.create.topics.enable=false",
-            `default.replication.factor=${args.msk.topicReplicationFactor}`,
-            `min.insync.replicas=${Math.max(1, args.msk.topicReplicationFactor - 1)}`,
-            "",
-          ].join("\n"),
-        },
-        parent,
-      );
-      const cluster = new aws.msk.Cluster(
-        `${name}-msk`,
-        {
-          clusterName: args.clusterName,
-          kafkaVersion: args.msk.kafkaVersion,
-          numberOfBrokerNodes: args.msk.brokersPerAz * args.privateSubnetIds.length,
-          brokerNodeGroupInfo: {
-            instanceType: args.msk.brokerInstanceType,
-            clientSubnets: args.privateSubnetIds,
-            securityGroups: [args.mskSecurityGroupId],
-            storageInfo: { ebsStorageInfo: { volumeSize: args.msk.brokerVolumeGb } },
-          },
-          clientAuthentication: { sasl: { iam: true }, unauthenticated: false },
-          encryptionInfo: { encryptionInTransit: { clientBroker: "TLS", inCluster: true } },
-          configurationInfo: { arn: configuration.arn, revision: configuration.latestRevision },
-          loggingInfo: { brokerLogs: { cloudwatchLogs: { enabled: true, logGroup: brokerLogs.name } } },
-        },
-        parent,
-      );
-      this.clusterArn = cluster.arn;
-      this.bootstrapServers = cluster.bootstrapBrokersSaslIam;
-    }
+        clientAuthentication: { sasl: { iam: true }, unauthenticated: false },
+        encryptionInfo: { encryptionInTransit: { clientBroker: "TLS", inCluster: true } },
+        configurationInfo: { arn: configuration.arn, revision: configuration.latestRevision },
+        loggingInfo: { brokerLogs: { cloudwatchLogs: { enabled: true, logGroup: brokerLogs.name } } },
+      },
+      parent,
+    );
+    this.clusterArn = cluster.arn;
+    this.bootstrapServers = cluster.bootstrapBrokersSaslIam;
 
     const topics = args.topics.map(
       (topic, index) =>
@@ -103,7 +99,7 @@ export class BatchIngestion extends pulumi.ComponentResource {
             clusterArn: this.clusterArn,
             name: topic,
             partitionCount: args.msk.topicPartitions,
-            replicationFactor: args.msk.mode === "serverless" ? 3 : args.msk.topicReplicationFactor,
+            replicationFactor: args.msk.topicReplicationFactor,
           },
           parent,
         ),
@@ -132,7 +128,9 @@ export class BatchIngestion extends pulumi.ComponentResource {
       restProxyUserData({
         bootstrapServers,
         confluentVersion: args.restProxy.confluentVersion,
+        confluentSha256: args.restProxy.confluentSha256,
         mskIamAuthVersion: args.restProxy.mskIamAuthVersion,
+        mskIamAuthSha256: args.restProxy.mskIamAuthSha256,
       }),
     );
     this.restProxyInstances = [...Array(args.restProxy.instanceCount).keys()].map(
@@ -158,13 +156,23 @@ export class BatchIngestion extends pulumi.ComponentResource {
     );
 
     // ---- MSK Connect S3 sink ----
-    const pluginFile = args.connect.pluginUrl.split("/").pop() as string;
+    const pluginFile = artifactFileName(args.connect.pluginUrl);
+    // Downloaded by the program and checked against the pinned checksum before it is uploaded.
+    const pluginSource = fetchVerified({
+      url: args.connect.pluginUrl,
+      sha256: args.connect.pluginSha256,
+      checksumKey: "connectPluginSha256",
+    }).then(
+      (file) => new pulumi.asset.FileAsset(file),
+      // Reported as its one-line message, without a stack trace.
+      (error: Error) => Promise.reject(new pulumi.RunError(error.message)),
+    );
     const pluginObject = new aws.s3.BucketObjectv2(
       `${name}-s3-sink-plugin`,
       {
         bucket: args.dataBucket.id,
         key: `connect-plugins/${pluginFile}`,
-        source: new pulumi.asset.RemoteAsset(args.connect.pluginUrl),
+        source: pluginSource,
       },
       { parent: this, dependsOn: args.dataBucketReady },
     );
@@ -182,15 +190,37 @@ export class BatchIngestion extends pulumi.ComponentResource {
       { assumeRolePolicy: json(serviceTrustPolicy(["kafkaconnect.amazonaws.com"])) },
       parent,
     );
+    // The connector writes S3 as a role it assumes (aws.sts.role.arn), never with keys.
+    const writerRole = new aws.iam.Role(
+      `${name}-s3-sink-writer`,
+      { assumeRolePolicy: connectRole.arn.apply((arn) => json(s3SinkWriterTrustPolicy(arn))) },
+      parent,
+    );
+    const writerPolicy = new aws.iam.RolePolicy(
+      `${name}-s3-sink-writer`,
+      {
+        role: writerRole.id,
+        policy: args.dataBucket.arn.apply((bucketArn) =>
+          json(s3SinkWriterPolicy(bucketArn, args.topicsPrefix)),
+        ),
+      },
+      parent,
+    );
     const connectPolicy = new aws.iam.RolePolicy(
       `${name}-s3-sink`,
       {
         role: connectRole.id,
-        policy: pulumi
-          .all([this.clusterArn, args.dataBucket.arn])
-          .apply(([clusterArn, bucketArn]) =>
-            json(s3SinkConnectorPolicy(clusterArn, args.topics, args.consumerGroup, bucketArn)),
+        policy: pulumi.all([this.clusterArn, writerRole.arn]).apply(([clusterArn, writerRoleArn]) =>
+          json(
+            s3SinkConnectorPolicy({
+              clusterArn,
+              topics: args.topics,
+              connectorName: args.connectorName,
+              consumerGroup: args.consumerGroup,
+              writerRoleArn,
+            }),
           ),
+        ),
       },
       parent,
     );
@@ -207,14 +237,18 @@ export class BatchIngestion extends pulumi.ComponentResource {
         capacity: {
           provisionedCapacity: { mcuCount: args.connect.mcuCount, workerCount: args.connect.workerCount },
         },
-        connectorConfiguration: args.dataBucket.bucket.apply((bucketName) =>
-          s3SinkConnectorConfig({
-            topics: args.topics,
-            bucketName,
-            region: args.region,
-            maxTasks: args.msk.topicPartitions,
-          }),
-        ),
+        connectorConfiguration: pulumi
+          .all([args.dataBucket.bucket, writerRole.arn])
+          .apply(([bucketName, writerRoleArn]) =>
+            s3SinkConnectorConfig({
+              topics: args.topics,
+              bucketName,
+              region: args.region,
+              maxTasks: args.msk.topicPartitions,
+              writerRoleArn,
+              sessionName: args.connectorName,
+            }),
+          ),
         kafkaCluster: {
           apacheKafkaCluster: {
             bootstrapServers: this.bootstrapServers,
@@ -227,7 +261,7 @@ export class BatchIngestion extends pulumi.ComponentResource {
         serviceExecutionRoleArn: connectRole.arn,
         logDelivery: { workerLogDelivery: { cloudwatchLogs: { enabled: true, logGroup: connectLogs.name } } },
       },
-      { parent: this, dependsOn: [connectPolicy, ...topics] },
+      { parent: this, dependsOn: [connectPolicy, writerPolicy, ...topics] },
     );
 
     this.registerOutputs({

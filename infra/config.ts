@@ -1,7 +1,10 @@
 // The stack's config: every key, its type, its default and its check, read and validated in one place.
 import { PROJECT, validatePrefix } from "./names";
+import { MSK_IAM_AUTH_SHA256 } from "./restProxyUserData";
 
 export type MskMode = "provisioned" | "serverless";
+/** Where the jobs read and write on Databricks: Unity Catalog volumes, or a DBFS mount (legacy workspaces). */
+export type DatabricksStorage = "unity-catalog" | "mount";
 export type StreamMode = "on-demand" | "provisioned";
 export type WebserverAccessMode = "PRIVATE_ONLY" | "PUBLIC_ONLY";
 export type KmsKeyMode = "aws-managed" | "customer";
@@ -48,9 +51,17 @@ export interface StackConfig<Secret = string> {
     instanceType: string;
     instanceCount: number;
     confluentVersion: string;
+    confluentSha256: string;
     mskIamAuthVersion: string;
+    mskIamAuthSha256: string;
   };
-  connect: { pluginUrl: string; kafkaConnectVersion: string; mcuCount: number; workerCount: number };
+  connect: {
+    pluginUrl: string;
+    pluginSha256: string;
+    kafkaConnectVersion: string;
+    mcuCount: number;
+    workerCount: number;
+  };
   streams: { mode: StreamMode; shardCount: number; retentionHours: number };
   api: {
     stageName: string;
@@ -76,6 +87,7 @@ export interface StackConfig<Secret = string> {
     nodeTypeId: string;
     autoterminationMinutes: number;
     streamJobPaused: boolean;
+    storage: DatabricksStorage;
     catalog: string | undefined;
   };
   /** The `owner` default tag of every AWS resource (with `stack` and `prefix`). */
@@ -124,8 +136,11 @@ const KEYS = {
   restProxyInstanceType: { example: "t3.small" },
   restProxyInstanceCount: { example: "2" },
   confluentVersion: { example: "7.9.1" },
+  confluentSha256: { example: "<sha256 of the archive: curl -fsSL URL | sha256sum>" },
   mskIamAuthVersion: { example: "2.3.7" },
+  mskIamAuthSha256: { optional: true, example: "<sha256 of the -all jar: curl -fsSL URL | sha256sum>" },
   connectPluginUrl: { example: "https://example.com/s3-connector.zip" },
+  connectPluginSha256: { example: "<sha256 of the archive: curl -fsSL URL | sha256sum>" },
   kafkaConnectVersion: { example: "3.7.x" },
   connectMcuCount: { example: "1" },
   connectWorkerCount: { example: "1" },
@@ -136,7 +151,7 @@ const KEYS = {
   allowStreamAdmin: { example: "false" },
   apiThrottleRateLimit: { example: "100" },
   apiThrottleBurstLimit: { example: "200" },
-  manageApiGatewayAccount: { example: "false" },
+  manageApiGatewayAccount: { example: "true" },
   mwaaEnvironmentClass: { example: "mw1.small" },
   mwaaMinWorkers: { example: "1" },
   mwaaMaxWorkers: { example: "2" },
@@ -147,11 +162,12 @@ const KEYS = {
   databricksClientId: { optional: true, example: "<service principal application id>" },
   databricksClientSecret: { optional: true, example: "<service principal OAuth secret>", secret: true },
   airflowDatabricksToken: { optional: true, example: "<token for Airflow>", secret: true },
-  databricksCrossAccountRoleName: { example: "databricks-cross-account-role" },
+  databricksCrossAccountRoleName: { optional: true, example: "databricks-cross-account-role" },
   databricksNodeType: { example: "m5d.large" },
   databricksAutoterminationMinutes: { example: "20" },
   streamJobPaused: { example: "false" },
-  databricksCatalog: { optional: true, example: "main" },
+  databricksStorage: { example: "unity-catalog" },
+  databricksCatalog: { optional: true, example: "analytics" },
   owner: { example: "data-platform" },
   alarmEmails: { optional: true, example: "oncall@example.com,data@example.com" },
   alarmApi5xxErrors: { example: "5" },
@@ -254,6 +270,30 @@ export function parseConfig(raw: Record<string, string>, stack: string): StackCo
     return list;
   };
 
+  /** A required checksum; the hint says how to compute it, since no default can be trusted. */
+  const sha256 = (key: ConfigKey): string => {
+    const got = value(key);
+    if (got === undefined) {
+      problems.push(
+        `config "${PROJECT}:${key}" is required (the SHA-256 of the file, which the deploy verifies): compute it with \`curl -fsSL <its URL> | sha256sum\` and run \`pulumi config set ${key} <sha256>\``,
+      );
+      return "";
+    }
+    if (!/^[0-9a-f]{64}$/.test(got)) invalid(key, got, "64 lowercase hexadecimal digits (a SHA-256)");
+    return got;
+  };
+  const mskIamAuthVersion = str(
+    "mskIamAuthVersion",
+    "2.3.7",
+    /^[0-9]+\.[0-9]+\.[0-9]+$/,
+    "an aws-msk-iam-auth version such as 2.3.7",
+  );
+
+  const databricksStorage = oneOf<DatabricksStorage>("databricksStorage", "unity-catalog", [
+    "unity-catalog",
+    "mount",
+  ]);
+
   const prefix = required("prefix");
   if (prefix !== "") {
     try {
@@ -269,6 +309,13 @@ export function parseConfig(raw: Record<string, string>, stack: string): StackCo
 
   const azCount = int("azCount", 2, 2, 3);
   const mskMode = oneOf<MskMode>("mskMode", "provisioned", ["provisioned", "serverless"]);
+  // The topics are created through MSK's topic API (aws.msk.Topic), which serves provisioned clusters on
+  // Kafka 3.6.0 or later only (MSK developer guide, "Topic Operations", requirements).
+  if (mskMode === "serverless") {
+    problems.push(
+      `config "${PROJECT}:mskMode" is "serverless", but the program creates the topics with MSK's topic API, which MSK Serverless does not serve: run \`${configSetCommand("mskMode", "provisioned")}\``,
+    );
+  }
   const topicReplicationFactor = int("topicReplicationFactor", 2, 1, 3);
   if (mskMode === "provisioned" && topicReplicationFactor > azCount * int("mskBrokersPerAz", 1, 1, 10)) {
     problems.push(
@@ -329,8 +376,8 @@ export function parseConfig(raw: Record<string, string>, stack: string): StackCo
       kafkaVersion: str(
         "mskKafkaVersion",
         "3.8.x",
-        /^[0-9]+\.[0-9]+\.([0-9]+|x)$/,
-        "an MSK Kafka version such as 3.8.x",
+        /^(3\.([6-9]|[1-9][0-9])|[4-9]\.[0-9]+)\.([0-9]+|x)$/,
+        "an MSK Kafka version of 3.6.0 or later (MSK's topic API needs it), such as 3.8.x",
       ),
       brokerInstanceType: str(
         "mskBrokerInstanceType",
@@ -357,12 +404,12 @@ export function parseConfig(raw: Record<string, string>, stack: string): StackCo
         /^[0-9]+\.[0-9]+\.[0-9]+$/,
         "a Confluent Platform version such as 7.9.1",
       ),
-      mskIamAuthVersion: str(
-        "mskIamAuthVersion",
-        "2.3.7",
-        /^[0-9]+\.[0-9]+\.[0-9]+$/,
-        "an aws-msk-iam-auth version such as 2.3.7",
-      ),
+      confluentSha256: sha256("confluentSha256"),
+      mskIamAuthVersion,
+      mskIamAuthSha256:
+        value("mskIamAuthSha256") === undefined && MSK_IAM_AUTH_SHA256[mskIamAuthVersion]
+          ? MSK_IAM_AUTH_SHA256[mskIamAuthVersion]
+          : sha256("mskIamAuthSha256"),
     },
     connect: {
       pluginUrl: str(
@@ -371,6 +418,7 @@ export function parseConfig(raw: Record<string, string>, stack: string): StackCo
         /^https:\/\/\S+\.(zip|jar)$/,
         "an https URL of the connector's .zip or .jar",
       ),
+      pluginSha256: sha256("connectPluginSha256"),
       kafkaConnectVersion: str(
         "kafkaConnectVersion",
         "3.7.x",
@@ -390,7 +438,7 @@ export function parseConfig(raw: Record<string, string>, stack: string): StackCo
       allowStreamAdmin: bool("allowStreamAdmin", false),
       throttleRateLimit: int("apiThrottleRateLimit", 100, 1, 10000),
       throttleBurstLimit: int("apiThrottleBurstLimit", 200, 1, 5000),
-      manageAccountLogging: bool("manageApiGatewayAccount", true),
+      manageAccountLogging: bool("manageApiGatewayAccount", false),
     },
     orchestration: {
       environmentClass: oneOf("mwaaEnvironmentClass", "mw1.small", [
@@ -413,7 +461,8 @@ export function parseConfig(raw: Record<string, string>, stack: string): StackCo
       host,
       auth,
       airflowToken: value("airflowDatabricksToken"),
-      crossAccountRoleName: required("databricksCrossAccountRoleName"),
+      // Only the mount mode hands an instance profile to clusters, through the workspace's cross-account role.
+      crossAccountRoleName: databricksStorage === "mount" ? required("databricksCrossAccountRoleName") : "",
       nodeTypeId: str(
         "databricksNodeType",
         "m5d.large",
@@ -422,6 +471,7 @@ export function parseConfig(raw: Record<string, string>, stack: string): StackCo
       ),
       autoterminationMinutes: int("databricksAutoterminationMinutes", 20, 10, 10000),
       streamJobPaused: bool("streamJobPaused", false),
+      storage: databricksStorage,
       catalog: str("databricksCatalog", "", /^[a-zA-Z0-9_]+$/, "a Unity Catalog catalog name") || undefined,
     },
     owner: str(

@@ -1,16 +1,28 @@
-// Databricks: the data access role and instance profile, a single-node cluster, the S3 mount of the data
-// bucket, the job package as workspace files, the batch job and the continuous stream job.
+// Databricks: the workspace provider, the jobs' storage (Unity Catalog volumes by default, a DBFS mount for
+// legacy workspaces, see databricksStorage.ts), the jobs wheel, the batch job and the continuous stream job.
+// Both jobs run the wheel's entry points on job clusters of dedicated (single-user) access mode.
 import * as aws from "@pulumi/aws";
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
-import { DatabricksAuth } from "./config";
-import { databricksDataAccessPolicy, passRolePolicy, serviceTrustPolicy } from "./iam";
-import { entryScript, JOB_PACKAGE_NAME, jobPackageFiles, perTableOption } from "./jobPackage";
+import { DatabricksAuth, DatabricksStorage } from "./config";
+import {
+  mountStorage,
+  storageLayout,
+  StorageLayout,
+  StoragePlan,
+  unityCatalogStorage,
+} from "./databricksStorage";
+import { buildJobWheel, JobWheel, perTableOption } from "./jobPackage";
 import { PerTable } from "./names";
+import { unityCatalogNames } from "./physicalNames";
+
+/** Console scripts of jobs/pyproject.toml the two tasks run. */
+export const ENTRY_POINTS = { batch: "pinterest-batch", stream: "pinterest-stream" } as const;
 
 export interface DatabricksWorkspaceArgs {
   prefix: string;
   region: string;
+  accountId: pulumi.Input<string>;
   host: string;
   auth: DatabricksAuth<pulumi.Input<string>>;
   crossAccountRoleName: string;
@@ -18,7 +30,8 @@ export interface DatabricksWorkspaceArgs {
   nodeTypeId: string;
   autoterminationMinutes: number;
   streamJobPaused: boolean;
-  /** Unity Catalog catalog for the Delta tables; without it the tables live under the mount. */
+  storage: DatabricksStorage;
+  /** An existing Unity Catalog catalog for the Delta tables. */
   catalog: string | undefined;
   schemaNames: { batch: string; stream: string };
   mountName: string;
@@ -28,7 +41,10 @@ export interface DatabricksWorkspaceArgs {
   topics: PerTable<string>;
   streams: PerTable<string>;
   dataBucket: aws.s3.Bucket;
+  /** The bucket folder the S3 sink writes below. */
+  topicsPrefix: string;
   streamArns: pulumi.Input<string>[];
+  forceDestroy: boolean;
 }
 
 export interface JobCommandLines {
@@ -36,40 +52,21 @@ export interface JobCommandLines {
   stream: string[];
 }
 
-export interface JobOutputs {
-  batch: string;
-  stream: string;
-  checkpoint: string;
-}
-
-/** Where the jobs write: `catalog.schema` names with Unity Catalog, directories under the mount without. */
-export function jobOutputs(
-  mountUri: string,
-  catalog: string | undefined,
-  schemas: { batch: string; stream: string },
-): JobOutputs {
-  return {
-    batch: catalog ? `${catalog}.${schemas.batch}` : `${mountUri}/delta/batch`,
-    stream: catalog ? `${catalog}.${schemas.stream}` : `${mountUri}/delta/stream`,
-    checkpoint: `${mountUri}/checkpoints/stream`,
-  };
-}
-
 /** Parameters of the two job tasks (the jobs' command lines, see jobs/src/pinterest_jobs). */
 export function jobCommandLines(args: {
-  prefix: string;
   region: string;
-  mountUri: string;
   topics: PerTable<string>;
   streams: PerTable<string>;
-  outputs: JobOutputs;
+  layout: StorageLayout;
+  /** The Unity Catalog service credential the Kinesis source authenticates with (unity-catalog mode). */
+  serviceCredential: string | undefined;
 }): JobCommandLines {
   return {
     batch: [
       "--input",
-      args.mountUri,
+      args.layout.input,
       "--output",
-      args.outputs.batch,
+      args.layout.batchOutput,
       "--topics",
       perTableOption(args.topics),
     ],
@@ -79,13 +76,14 @@ export function jobCommandLines(args: {
       "--streams",
       perTableOption(args.streams),
       "--output",
-      args.outputs.stream,
+      args.layout.streamOutput,
       "--checkpoint",
-      args.outputs.checkpoint,
+      args.layout.checkpoint,
       "--region",
       args.region,
       "--initial-position",
       "trim_horizon",
+      ...(args.serviceCredential ? ["--service-credential", args.serviceCredential] : []),
     ],
   };
 }
@@ -97,11 +95,16 @@ const SINGLE_NODE = {
   customTags: { ResourceClass: "SingleNode" },
 };
 
+/** The wheel's path on Databricks: a folder per build, so a changed package is a new library path. */
+export function wheelPath(layout: StorageLayout, wheel: Pick<JobWheel, "digest" | "fileName">): string {
+  return `${layout.wheelDir}/${wheel.digest}/${wheel.fileName}`;
+}
+
 export class DatabricksWorkspace extends pulumi.ComponentResource {
-  readonly mountPoint: pulumi.Output<string>;
+  /** The root the batch job reads `topics/` below: a volume path, or the mount. */
+  readonly dataRoot: string;
   readonly batchJob: databricks.Job;
   readonly streamJob: databricks.Job;
-  readonly clusterId: pulumi.Output<string>;
 
   constructor(name: string, args: DatabricksWorkspaceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pinterest:pipeline:DatabricksWorkspace", name, {}, opts);
@@ -115,147 +118,146 @@ export class DatabricksWorkspace extends pulumi.ComponentResource {
       parent,
     );
     const inWorkspace = { parent: this, provider };
+    const comment = `Pinterest pipeline (${args.prefix})`;
 
-    // ---- AWS side: what clusters may touch, and the workspace's right to hand it to them ----
-    const dataRole = new aws.iam.Role(
-      `${name}-data-access`,
-      { assumeRolePolicy: JSON.stringify(serviceTrustPolicy(["ec2.amazonaws.com"])) },
-      parent,
-    );
-    new aws.iam.RolePolicy(
-      `${name}-data-access`,
-      {
-        role: dataRole.id,
-        policy: pulumi
-          .all([args.dataBucket.arn, pulumi.all(args.streamArns)])
-          .apply(([bucketArn, streamArns]) =>
-            JSON.stringify(databricksDataAccessPolicy(bucketArn, streamArns)),
-          ),
-      },
-      parent,
-    );
-    const profile = new aws.iam.InstanceProfile(`${name}-data-access`, { role: dataRole.name }, parent);
-    const passRole = new aws.iam.RolePolicy(
-      `${name}-pass-role`,
-      {
-        role: args.crossAccountRoleName,
-        policy: dataRole.arn.apply((arn) => JSON.stringify(passRolePolicy(arn))),
-      },
-      parent,
-    );
-    const workspaceProfile = new databricks.InstanceProfile(
-      `${name}-instance-profile`,
-      { instanceProfileArn: profile.arn },
-      { ...inWorkspace, dependsOn: [passRole] },
-    );
-    // Unity Catalog needs a cluster of one identity; the deploying identity owns and runs the jobs.
-    const accessMode = args.catalog
-      ? {
-          dataSecurityMode: "SINGLE_USER",
-          singleUserName: databricks.getCurrentUserOutput({}, inWorkspace).userName,
-        }
-      : {};
-    const awsAttributes = {
-      instanceProfileArn: workspaceProfile.instanceProfileArn,
-      availability: "ON_DEMAND",
-      firstOnDemand: 1,
+    // Dedicated access mode, as the deploying identity: it owns the jobs and every object they touch.
+    const accessMode = {
+      dataSecurityMode: "SINGLE_USER",
+      singleUserName: databricks.getCurrentUserOutput({}, inWorkspace).userName,
     };
-
-    // ---- compute and storage ----
-    const cluster = new databricks.Cluster(
-      `${name}-cluster`,
-      {
-        clusterName: `${args.prefix}-pipeline`,
-        sparkVersion: args.sparkVersion,
-        nodeTypeId: args.nodeTypeId,
-        autoterminationMinutes: args.autoterminationMinutes,
-        awsAttributes,
-        ...accessMode,
-        ...SINGLE_NODE,
+    const clusterSpec = (instanceProfileArn: pulumi.Output<string> | undefined) => ({
+      sparkVersion: args.sparkVersion,
+      nodeTypeId: args.nodeTypeId,
+      awsAttributes: {
+        availability: "ON_DEMAND",
+        firstOnDemand: 1,
+        ...(instanceProfileArn ? { instanceProfileArn } : {}),
       },
-      inWorkspace,
-    );
-    this.clusterId = cluster.id;
-    const mount = new databricks.Mount(
-      `${name}-mount`,
-      {
-        name: args.mountName,
-        clusterId: cluster.id,
-        s3: { bucketName: args.dataBucket.bucket, instanceProfile: workspaceProfile.instanceProfileArn },
-      },
-      inWorkspace,
-    );
-    this.mountPoint = pulumi.interpolate`/mnt/${mount.name}`;
+      ...accessMode,
+      ...SINGLE_NODE,
+    });
 
-    const schemas = args.catalog
-      ? [args.schemaNames.batch, args.schemaNames.stream].map(
-          (schema) =>
-            new databricks.Schema(
-              `${name}-schema-${schema}`,
+    const wheel = buildJobWheel();
+    const scripts = Object.keys(wheel.project.scripts);
+    for (const script of Object.values(ENTRY_POINTS)) {
+      if (!scripts.includes(script))
+        throw new Error(`jobs/pyproject.toml [project.scripts] has no ${script}, which the jobs run`);
+    }
+    const wheelContent = wheel.content.toString("base64");
+
+    let plan: StoragePlan;
+    let ready: pulumi.Resource[];
+    let instanceProfileArn: pulumi.Output<string> | undefined;
+    let serviceCredential: string | undefined;
+    let uploadWheel: (path: string) => pulumi.Resource;
+    if (args.storage === "unity-catalog") {
+      const names = unityCatalogNames(args.prefix);
+      const catalogName = args.catalog ?? names.catalog;
+      plan = { kind: "unity-catalog", catalog: catalogName, names, schemas: args.schemaNames };
+      const uc = unityCatalogStorage(
+        name,
+        {
+          prefix: args.prefix,
+          accountId: args.accountId,
+          dataBucket: args.dataBucket,
+          streamArns: args.streamArns,
+          names,
+          existingCatalog: args.catalog,
+          schemas: args.schemaNames,
+          topicsPrefix: args.topicsPrefix,
+          forceDestroy: args.forceDestroy,
+          comment,
+        },
+        parent,
+        inWorkspace,
+      );
+      ready = uc.ready;
+      serviceCredential = names.serviceCredential;
+      uploadWheel = (path) =>
+        new databricks.File(
+          `${name}-wheel`,
+          { path, contentBase64: wheelContent },
+          { ...inWorkspace, dependsOn: [uc.artifactsVolume] },
+        );
+    } else {
+      plan = {
+        kind: "mount",
+        mountUri: args.mountUri,
+        catalog: args.catalog,
+        schemas: args.schemaNames,
+        workspaceDir: args.workspaceDir,
+      };
+      const mount = mountStorage(
+        name,
+        {
+          prefix: args.prefix,
+          dataBucket: args.dataBucket,
+          streamArns: args.streamArns,
+          crossAccountRoleName: args.crossAccountRoleName,
+          mountName: args.mountName,
+          // A mount is made from a running cluster, which then serves the mount to the whole workspace.
+          cluster: (profileArn) =>
+            new databricks.Cluster(
+              `${name}-cluster`,
               {
-                catalogName: args.catalog as string,
-                name: schema,
-                comment: `Delta tables of the Pinterest pipeline (${args.prefix})`,
+                clusterName: `${args.prefix}-mount`,
+                autoterminationMinutes: args.autoterminationMinutes,
+                ...clusterSpec(profileArn),
               },
               inWorkspace,
             ),
-        )
-      : [];
-
-    // ---- the job package and its entry files ----
-    const packageDir = `${args.workspaceDir}/src/${JOB_PACKAGE_NAME}`;
-    const packageFiles = jobPackageFiles().map(
-      (file) =>
-        new databricks.WorkspaceFile(
-          `${name}-package-${file.name.replace(/\.py$/, "").replace(/_/g, "-")}`,
-          { path: `${packageDir}/${file.name}`, contentBase64: file.contentBase64 },
-          inWorkspace,
-        ),
-    );
-    // Workspace files are reachable from the driver below /Workspace.
-    const packageParent = `/Workspace${args.workspaceDir}/src`;
-    const entry = (kind: "batch" | "stream") =>
-      new databricks.WorkspaceFile(
-        `${name}-entry-${kind}`,
-        {
-          path: `${args.workspaceDir}/run_${kind}.py`,
-          contentBase64: Buffer.from(entryScript(packageParent, `${JOB_PACKAGE_NAME}.${kind}`)).toString(
-            "base64",
-          ),
         },
-        { ...inWorkspace, dependsOn: packageFiles },
+        parent,
+        inWorkspace,
       );
-    const batchEntry = entry("batch");
-    const streamEntry = entry("stream");
+      instanceProfileArn = mount.instanceProfileArn;
+      const schemas = args.catalog
+        ? [args.schemaNames.batch, args.schemaNames.stream].map(
+            (schema) =>
+              new databricks.Schema(
+                `${name}-schema-${schema}`,
+                { catalogName: args.catalog as string, name: schema, comment },
+                inWorkspace,
+              ),
+          )
+        : [];
+      ready = [mount.mount, ...schemas];
+      uploadWheel = (path) =>
+        new databricks.WorkspaceFile(
+          `${name}-wheel`,
+          { path: path.replace(/^\/Workspace/, ""), contentBase64: wheelContent },
+          inWorkspace,
+        );
+    }
 
+    const layout = storageLayout(plan);
+    this.dataRoot = layout.input;
+    const library = wheelPath(layout, wheel);
+    const wheelFile = uploadWheel(library);
     const commandLines = jobCommandLines({
-      prefix: args.prefix,
       region: args.region,
-      mountUri: args.mountUri,
       topics: args.topics,
       streams: args.streams,
-      outputs: jobOutputs(args.mountUri, args.catalog, args.schemaNames),
+      layout,
+      serviceCredential,
     });
+    const wheelTask = (key: keyof typeof ENTRY_POINTS, parameters: string[]) => ({
+      taskKey: key,
+      newCluster: clusterSpec(instanceProfileArn),
+      libraries: [{ whl: library }],
+      pythonWheelTask: { packageName: wheel.project.name, entryPoint: ENTRY_POINTS[key], parameters },
+    });
+    const afterStorage = { ...inWorkspace, dependsOn: [...ready, wheelFile] };
+
     this.batchJob = new databricks.Job(
       `${name}-batch-job`,
       {
         name: `${args.prefix}-batch`,
-        description:
-          "Cleans the three topics from the mount and computes the gold tables (triggered by Airflow).",
+        description: "Cleans the three topics and computes the gold tables (triggered by Airflow).",
         maxConcurrentRuns: 1,
-        tasks: [
-          {
-            taskKey: "batch",
-            existingClusterId: cluster.id,
-            sparkPythonTask: {
-              pythonFile: batchEntry.path,
-              source: "WORKSPACE",
-              parameters: commandLines.batch,
-            },
-          },
-        ],
+        tasks: [wheelTask("batch", commandLines.batch)],
       },
-      { ...inWorkspace, dependsOn: [mount, ...schemas] },
+      afterStorage,
     );
     this.streamJob = new databricks.Job(
       `${name}-stream-job`,
@@ -263,32 +265,15 @@ export class DatabricksWorkspace extends pulumi.ComponentResource {
         name: `${args.prefix}-stream`,
         description: "Reads the three Kinesis streams continuously and writes the cleaned Delta tables.",
         continuous: { pauseStatus: args.streamJobPaused ? "PAUSED" : "UNPAUSED" },
-        tasks: [
-          {
-            taskKey: "stream",
-            newCluster: {
-              sparkVersion: args.sparkVersion,
-              nodeTypeId: args.nodeTypeId,
-              awsAttributes,
-              ...accessMode,
-              ...SINGLE_NODE,
-            },
-            sparkPythonTask: {
-              pythonFile: streamEntry.path,
-              source: "WORKSPACE",
-              parameters: commandLines.stream,
-            },
-          },
-        ],
+        tasks: [wheelTask("stream", commandLines.stream)],
       },
-      { ...inWorkspace, dependsOn: [mount, ...schemas] },
+      afterStorage,
     );
 
     this.registerOutputs({
-      mountPoint: this.mountPoint,
+      dataRoot: this.dataRoot,
       batchJobId: this.batchJob.id,
       streamJobId: this.streamJob.id,
-      clusterId: this.clusterId,
     });
   }
 }

@@ -94,20 +94,31 @@ export function restProxyPolicy(clusterArn: string, topics: string[]): PolicyDoc
   );
 }
 
-/** MSK Connect S3 sink: read the three topics, keep its own internal topics and group, write below `topics/` of the bucket. */
-export function s3SinkConnectorPolicy(
-  clusterArn: string,
-  topics: string[],
-  consumerGroup: string,
-  bucketArn: string,
-): PolicyDocument {
-  const internal = mskResourceArn(clusterArn, "topic", "__amazon_msk_connect_*");
+export interface S3SinkConnectorPolicyInput {
+  clusterArn: string;
+  topics: string[];
+  connectorName: string;
+  consumerGroup: string;
+  /** The role the connector assumes (aws.sts.role.arn) to write the bucket. */
+  writerRoleArn: string;
+}
+
+/**
+ * MSK Connect's service execution role of the S3 sink: read the three topics, keep Connect's own internal
+ * topics and groups, and assume the writer role; S3 access lives on the writer role only. MSK Connect names
+ * its internal topics `__amazon_msk_connect_*` (the service execution role page of the MSK developer guide)
+ * and, per connector, `__msk_connect_{configs,status,offsets}_<connector name>_<connector id>` (the state
+ * management page); both forms are granted.
+ */
+export function s3SinkConnectorPolicy(input: S3SinkConnectorPolicyInput): PolicyDocument {
+  const { clusterArn } = input;
+  const topic = (name: string) => mskResourceArn(clusterArn, "topic", name);
   return document(
     allow("ConnectToCluster", ["kafka-cluster:Connect", "kafka-cluster:DescribeCluster"], [clusterArn]),
     allow(
       "ReadPipelineTopics",
       ["kafka-cluster:DescribeTopic", "kafka-cluster:ReadData"],
-      topics.map((topic) => mskResourceArn(clusterArn, "topic", topic)),
+      input.topics.map(topic),
     ),
     allow(
       "ConnectInternalTopics",
@@ -117,25 +128,44 @@ export function s3SinkConnectorPolicy(
         "kafka-cluster:ReadData",
         "kafka-cluster:WriteData",
       ],
-      [internal],
+      [topic("__amazon_msk_connect_*"), topic(`__msk_connect_*_${input.connectorName}_*`)],
     ),
     allow(
       "ConsumerGroups",
       ["kafka-cluster:AlterGroup", "kafka-cluster:DescribeGroup"],
       [
-        mskResourceArn(clusterArn, "group", consumerGroup),
+        mskResourceArn(clusterArn, "group", input.consumerGroup),
         mskResourceArn(clusterArn, "group", "__amazon_msk_connect_*"),
       ],
     ),
-    allow(
-      "ListDataBucket",
-      ["s3:ListBucket", "s3:GetBucketLocation", "s3:ListBucketMultipartUploads"],
-      [bucketArn],
-    ),
+    allow("AssumeBucketWriterRole", ["sts:AssumeRole"], [input.writerRoleArn]),
+  );
+}
+
+/** Trust policy of the S3 sink's writer role: only the connector's service execution role may assume it. */
+export function s3SinkWriterTrustPolicy(executionRoleArn: string): PolicyDocument {
+  return document({
+    Effect: "Allow",
+    Principal: { AWS: executionRoleArn },
+    Action: "sts:AssumeRole",
+  });
+}
+
+/** The S3 sink's writer role: write below `<topicsPrefix>/` of the data bucket, nothing else. */
+export function s3SinkWriterPolicy(bucketArn: string, topicsPrefix: string): PolicyDocument {
+  return document(
+    {
+      Sid: "ListTopicFiles",
+      Effect: "Allow",
+      Action: ["s3:ListBucket"],
+      Resource: [bucketArn],
+      Condition: { StringLike: { "s3:prefix": [`${topicsPrefix}/*`] } },
+    },
+    allow("DataBucket", ["s3:GetBucketLocation", "s3:ListBucketMultipartUploads"], [bucketArn]),
     allow(
       "WriteTopicFiles",
       ["s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
-      [`${bucketArn}/topics/*`],
+      [`${bucketArn}/${topicsPrefix}/*`],
     ),
   );
 }
@@ -206,12 +236,13 @@ export function mwaaExecutionPolicy(input: MwaaPolicyInput): PolicyDocument {
         "s3:GetObjectVersion",
         "s3:GetBucketVersioning",
         "s3:GetBucketPublicAccessBlock",
-        "s3:GetAccountPublicAccessBlock",
         "s3:GetEncryptionConfiguration",
         "s3:ListBucket",
       ],
       [input.dagBucketArn, `${input.dagBucketArn}/*`],
     ),
+    // An account-level action: it has no resource but "*", so scoped to the bucket it granted nothing.
+    allow("ReadAccountPublicAccessBlock", ["s3:GetAccountPublicAccessBlock"], ["*"]),
     allow(
       "WriteAirflowLogs",
       [
@@ -282,4 +313,72 @@ export function databricksDataAccessPolicy(bucketArn: string, streamArns: string
 /** Lets the workspace's cross-account role hand the data access role to the clusters it starts. */
 export function passRolePolicy(roleArn: string): PolicyDocument {
   return document(allow("PassDataAccessRole", ["iam:PassRole"], [roleArn]));
+}
+
+/** The Unity Catalog master role of Databricks on AWS (terraform-provider-databricks, see below). */
+export const UNITY_CATALOG_MASTER_ROLE_ARN =
+  "arn:aws:iam::414351767826:role/unity-catalog-prod-UCMasterRole-14S5ZJVKOTYTL";
+
+/**
+ * Trust policy of an IAM role behind a Unity Catalog storage or service credential: Databricks' UC master role
+ * with the credential's external id, and the role itself. The self-assumption names the account root with an
+ * `aws:PrincipalArn` condition, so the role can be created with its final policy (IAM refuses a principal
+ * that does not exist yet). The same document as databricks/terraform-provider-databricks
+ * aws/data_aws_unity_catalog_assume_role_policy.go (the provider behind @pulumi/databricks).
+ */
+export function unityCatalogTrustPolicy(
+  accountId: string,
+  roleName: string,
+  externalId: string,
+): PolicyDocument {
+  return document(
+    {
+      Sid: "UnityCatalogAssumeRole",
+      Effect: "Allow",
+      Principal: { AWS: UNITY_CATALOG_MASTER_ROLE_ARN },
+      Action: "sts:AssumeRole",
+      Condition: { StringEquals: { "sts:ExternalId": externalId } },
+    },
+    {
+      Sid: "ExplicitSelfRoleAssumption",
+      Effect: "Allow",
+      Principal: { AWS: `arn:aws:iam::${accountId}:root` },
+      Action: "sts:AssumeRole",
+      Condition: { ArnLike: { "aws:PrincipalArn": `arn:aws:iam::${accountId}:role/${roleName}` } },
+    },
+  );
+}
+
+/** The storage credential's role: the data bucket and its own assumption (data_aws_unity_catalog_policy.go). */
+export function unityCatalogStoragePolicy(bucketArn: string, roleArn: string): PolicyDocument {
+  return document(
+    allow(
+      "DataBucket",
+      ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket", "s3:GetBucketLocation"],
+      [bucketArn, `${bucketArn}/*`],
+    ),
+    allow("AssumeSelf", ["sts:AssumeRole"], [roleArn]),
+  );
+}
+
+/**
+ * The Kinesis service credential's role: what the Databricks Kinesis source needs (ListShards, GetRecords,
+ * GetShardIterator, docs.databricks.com/aws/en/connect/streaming/kinesis) on the three streams, and its own
+ * assumption.
+ */
+export function unityCatalogKinesisPolicy(streamArns: string[], roleArn: string): PolicyDocument {
+  return document(
+    allow(
+      "ReadPipelineStreams",
+      [
+        "kinesis:DescribeStream",
+        "kinesis:DescribeStreamSummary",
+        "kinesis:GetRecords",
+        "kinesis:GetShardIterator",
+        "kinesis:ListShards",
+      ],
+      streamArns,
+    ),
+    allow("AssumeSelf", ["sts:AssumeRole"], [roleArn]),
+  );
 }

@@ -22,6 +22,7 @@ import {
   topicNames,
   workspaceDir,
 } from "./names";
+import { topicDir } from "../contract";
 import { Network } from "./network";
 import { Orchestration } from "./orchestration";
 import { StreamIngestion } from "./streamIngestion";
@@ -42,6 +43,8 @@ const { prefix, region } = config;
 export const topics = topicNames(prefix);
 export const streams = streamNames(prefix);
 const accountId = aws.getCallerIdentityOutput().accountId;
+// The bucket folder the S3 sink writes every topic below (the first folder of the contract's layout).
+const topicsPrefix = topicDir(topics.pin).split("/")[0];
 const databricksAuth =
   config.databricks.auth.kind === "token"
     ? { kind: "token" as const, token: pulumi.secret(config.databricks.auth.token) }
@@ -73,6 +76,7 @@ const batch = new BatchIngestion(`${prefix}-batch`, {
   connectSecurityGroupId: network.connectSecurityGroup.id,
   dataBucket: dataLake.bucket,
   dataBucketReady: dataLake.ready,
+  topicsPrefix,
 });
 
 const stream = new StreamIngestion(`${prefix}-stream`, { streamNames: streams, ...config.streams });
@@ -90,6 +94,7 @@ const api = new IngestApi(`${prefix}-ingest`, {
 const workspace = new DatabricksWorkspace(`${prefix}-databricks`, {
   prefix,
   region,
+  accountId,
   host: config.databricks.host,
   auth: databricksAuth,
   crossAccountRoleName: config.databricks.crossAccountRoleName,
@@ -97,6 +102,7 @@ const workspace = new DatabricksWorkspace(`${prefix}-databricks`, {
   nodeTypeId: config.databricks.nodeTypeId,
   autoterminationMinutes: config.databricks.autoterminationMinutes,
   streamJobPaused: config.databricks.streamJobPaused,
+  storage: config.databricks.storage,
   catalog: config.databricks.catalog,
   schemaNames: deltaSchemaNames(prefix),
   mountName: mountName(prefix),
@@ -105,7 +111,9 @@ const workspace = new DatabricksWorkspace(`${prefix}-databricks`, {
   topics,
   streams,
   dataBucket: dataLake.bucket,
+  topicsPrefix,
   streamArns: stream.streamArns,
+  forceDestroy: config.dataLake.forceDestroy,
 });
 
 const orchestration = new Orchestration(`${prefix}-orchestration`, {
@@ -133,7 +141,7 @@ const orchestration = new Orchestration(`${prefix}-orchestration`, {
 export const apiUrl = api.url;
 export const apiKey = api.apiKey;
 export const dataBucket = dataLake.bucket.bucket;
-export const mountPoint = workspace.mountPoint;
+export const dataRoot = workspace.dataRoot;
 export const batchJobId = workspace.batchJob.id;
 export const streamJobId = workspace.streamJob.id;
 export const dagBucket = orchestration.dagBucket.bucket;

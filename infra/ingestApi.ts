@@ -4,7 +4,8 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
 import { apiGatewayKinesisPolicy, apiGatewayLoggingPolicy, serviceTrustPolicy } from "./iam";
-import { kinesisActionUri, kinesisRequestTemplate, streamRoutes } from "./kinesisTemplates";
+import { KinesisAction, kinesisActionUri, kinesisRequestTemplate, streamRoutes } from "./kinesisTemplates";
+import { restProxyLoadBalancerName, restProxyTargetGroupName } from "./physicalNames";
 import { REST_PROXY_PORT } from "./restProxyUserData";
 
 export interface IngestApiArgs {
@@ -44,11 +45,86 @@ const KINESIS_RESPONSES = [
 
 const json = (value: unknown) => JSON.stringify(value);
 
+/** Content type of Kafka REST v2 produce requests (DATA-CONTRACT section 2). */
+export const KAFKA_JSON_CONTENT_TYPE = "application/vnd.kafka.json.v2+json";
+
+type JsonSchema = Record<string, unknown>;
+
+/**
+ * JSON schemas (draft 4, what API Gateway models use) of the request bodies, checked by API Gateway before
+ * the request reaches the REST proxy or Kinesis, so a malformed body gets a 400 from the gateway.
+ */
+export const REQUEST_BODY_SCHEMAS: Record<"produce" | "PutRecord" | "PutRecords", JsonSchema> = {
+  produce: {
+    $schema: "http://json-schema.org/draft-04/schema#",
+    type: "object",
+    required: ["records"],
+    properties: {
+      records: { type: "array", minItems: 1, items: { type: "object", required: ["value"] } },
+    },
+  },
+  PutRecord: {
+    $schema: "http://json-schema.org/draft-04/schema#",
+    type: "object",
+    required: ["Data", "PartitionKey"],
+    properties: { PartitionKey: { type: "string", minLength: 1 } },
+  },
+  PutRecords: {
+    $schema: "http://json-schema.org/draft-04/schema#",
+    type: "object",
+    required: ["Records"],
+    properties: {
+      Records: {
+        type: "array",
+        minItems: 1,
+        items: {
+          type: "object",
+          required: ["Data", "PartitionKey"],
+          properties: { PartitionKey: { type: "string", minLength: 1 } },
+        },
+      },
+    },
+  },
+};
+
+const bodySchemaOf = (action: KinesisAction): keyof typeof REQUEST_BODY_SCHEMAS | undefined =>
+  action === "PutRecord" || action === "PutRecords" ? action : undefined;
+
+/** JSON with object keys in sorted order, so equal values always serialize the same. */
+function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(",")}]`;
+  if (typeof value === "object" && value !== null) {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, item]) => item !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${stableJson(item)}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * What a stage deployment serves, as one hash: the resolved arguments of every method, integration, response,
+ * model and validator. A change to any of them (an integration URI, the VPC link, a credentials role,
+ * apiKeyRequired, a template) makes a new deployment.
+ */
+export function deploymentFingerprint(parts: unknown[]): string {
+  // Sorted: the set of served things matters, not the order they were declared in.
+  const serialized = parts.map(stableJson).sort();
+  return createHash("sha256")
+    .update(`[${serialized.join(",")}]`)
+    .digest("hex");
+}
+
 export class IngestApi extends pulumi.ComponentResource {
   readonly api: aws.apigateway.RestApi;
   readonly stage: aws.apigateway.Stage;
   readonly url: pulumi.Output<string>;
   readonly apiKey: pulumi.Output<string>;
+  /** The internal NLB in front of the REST proxy and its target group (their ARN suffixes name their metrics). */
+  readonly loadBalancer: aws.lb.LoadBalancer;
+  readonly restProxyTargets: aws.lb.TargetGroup;
+  /** The API resource path of the topic route (the Resource dimension of its detailed metrics). */
+  readonly topicResourcePath: string;
 
   constructor(name: string, args: IngestApiArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pinterest:pipeline:IngestApi", name, {}, opts);
@@ -58,6 +134,7 @@ export class IngestApi extends pulumi.ComponentResource {
     const nlb = new aws.lb.LoadBalancer(
       `${name}-nlb`,
       {
+        name: restProxyLoadBalancerName(args.prefix),
         internal: true,
         loadBalancerType: "network",
         subnets: args.privateSubnetIds,
@@ -68,6 +145,7 @@ export class IngestApi extends pulumi.ComponentResource {
     const targets = new aws.lb.TargetGroup(
       `${name}-rest-proxy`,
       {
+        name: restProxyTargetGroupName(args.prefix),
         port: REST_PROXY_PORT,
         protocol: "TCP",
         targetType: "instance",
@@ -130,24 +208,53 @@ export class IngestApi extends pulumi.ComponentResource {
       );
     const routeName = (httpMethod: string, path: string) =>
       `${name}-${httpMethod.toLowerCase()}-${path.replace(/[{}]/g, "").replace(/\//g, "-")}`;
+    // Everything the deployment serves: the resources it waits on, and their arguments for its trigger.
     const deploymentInputs: pulumi.Resource[] = [];
+    const deploymentParts: unknown[] = [];
+    const served = <T>(kind: string, routeArgs: T): T => {
+      deploymentParts.push({ kind, args: routeArgs });
+      return routeArgs;
+    };
+
+    // Missing required headers and bodies that break the model get a 400 from API Gateway itself.
+    const validatorArgs = served("validator", {
+      restApi: this.api.id,
+      name: `${args.prefix}-body-and-headers`,
+      validateRequestBody: true,
+      validateRequestParameters: true,
+    });
+    const validator = new aws.apigateway.RequestValidator(`${name}-validator`, validatorArgs, parent);
+    const model = (key: keyof typeof REQUEST_BODY_SCHEMAS, contentType: string) => {
+      const modelArgs = served("model", {
+        restApi: this.api.id,
+        name: key.replace(/[^A-Za-z0-9]/g, ""),
+        contentType,
+        schema: json(REQUEST_BODY_SCHEMAS[key]),
+      });
+      const created = new aws.apigateway.Model(`${name}-model-${key.toLowerCase()}`, modelArgs, parent);
+      deploymentInputs.push(created);
+      return { [contentType]: created.name };
+    };
+    const bodyRequired = { "method.request.header.Content-Type": true };
 
     const topicPath = "topics/{topic}";
     const topicMethod = new aws.apigateway.Method(
       routeName("POST", topicPath),
-      {
+      served("method", {
         restApi: this.api.id,
         resourceId: resourceId(topicPath),
         httpMethod: "POST",
         authorization: "NONE",
         apiKeyRequired: true,
-        requestParameters: pathParameters(topicPath),
-      },
+        requestParameters: { ...pathParameters(topicPath), ...bodyRequired },
+        requestValidatorId: validator.id,
+        requestModels: model("produce", KAFKA_JSON_CONTENT_TYPE),
+      }),
       parent,
     );
     const topicIntegration = new aws.apigateway.Integration(
       routeName("POST", topicPath),
-      {
+      served("integration", {
         restApi: this.api.id,
         resourceId: topicMethod.resourceId,
         httpMethod: topicMethod.httpMethod,
@@ -157,10 +264,10 @@ export class IngestApi extends pulumi.ComponentResource {
         connectionType: "VPC_LINK",
         connectionId: vpcLink.id,
         requestParameters: { "integration.request.path.topic": "method.request.path.topic" },
-      },
+      }),
       parent,
     );
-    deploymentInputs.push(topicMethod, topicIntegration);
+    deploymentInputs.push(validator, topicMethod, topicIntegration);
 
     const kinesisRole = new aws.iam.Role(
       `${name}-kinesis`,
@@ -180,21 +287,25 @@ export class IngestApi extends pulumi.ComponentResource {
     const routes = streamRoutes(args.allowStreamAdmin);
     for (const route of routes) {
       const routeId = routeName(route.httpMethod, route.path);
+      const bodySchema = bodySchemaOf(route.action);
       const method = new aws.apigateway.Method(
         routeId,
-        {
+        served("method", {
           restApi: this.api.id,
           resourceId: resourceId(route.path),
           httpMethod: route.httpMethod,
           authorization: "NONE",
           apiKeyRequired: true,
-          requestParameters: pathParameters(route.path),
-        },
+          requestParameters: { ...pathParameters(route.path), ...(bodySchema ? bodyRequired : {}) },
+          ...(bodySchema
+            ? { requestValidatorId: validator.id, requestModels: model(bodySchema, "application/json") }
+            : {}),
+        }),
         parent,
       );
       const integration = new aws.apigateway.Integration(
         routeId,
-        {
+        served("integration", {
           restApi: this.api.id,
           resourceId: method.resourceId,
           httpMethod: method.httpMethod,
@@ -205,50 +316,42 @@ export class IngestApi extends pulumi.ComponentResource {
           passthroughBehavior: "NEVER",
           requestParameters: { "integration.request.header.Content-Type": "'application/x-amz-json-1.1'" },
           requestTemplates: { "application/json": kinesisRequestTemplate(route.action) },
-        },
+        }),
         { parent: this, dependsOn: [kinesisPolicy] },
       );
       deploymentInputs.push(method, integration);
       for (const response of KINESIS_RESPONSES) {
         const methodResponse = new aws.apigateway.MethodResponse(
           `${routeId}-${response.statusCode}`,
-          {
+          served("methodResponse", {
             restApi: this.api.id,
             resourceId: method.resourceId,
             httpMethod: method.httpMethod,
             statusCode: response.statusCode,
-          },
+          }),
           parent,
         );
         const integrationResponse = new aws.apigateway.IntegrationResponse(
           `${routeId}-${response.statusCode}`,
-          {
+          served("integrationResponse", {
             restApi: this.api.id,
             resourceId: method.resourceId,
             httpMethod: method.httpMethod,
             statusCode: methodResponse.statusCode,
             selectionPattern: response.selectionPattern,
-          },
+          }),
           { parent: this, dependsOn: [integration] },
         );
         deploymentInputs.push(methodResponse, integrationResponse);
       }
     }
 
-    // A new deployment whenever the routes or templates change.
-    const routesHash = createHash("sha256")
-      .update(
-        json({
-          topicPath,
-          routes,
-          templates: routes.map((route) => kinesisRequestTemplate(route.action)),
-          KINESIS_RESPONSES,
-        }),
-      )
-      .digest("hex");
     const deployment = new aws.apigateway.Deployment(
       `${name}-deployment`,
-      { restApi: this.api.id, triggers: { routes: routesHash } },
+      {
+        restApi: this.api.id,
+        triggers: { configuration: pulumi.output(deploymentParts).apply(deploymentFingerprint) },
+      },
       { parent: this, dependsOn: deploymentInputs },
     );
 
@@ -319,6 +422,9 @@ export class IngestApi extends pulumi.ComponentResource {
       parent,
     );
 
+    this.loadBalancer = nlb;
+    this.restProxyTargets = targets;
+    this.topicResourcePath = `/${topicPath}`;
     this.url = this.stage.invokeUrl;
     this.apiKey = pulumi.secret(key.value);
     this.registerOutputs({ url: this.url, apiKey: this.apiKey });

@@ -7,9 +7,21 @@ export interface RestProxyUserDataInput {
   bootstrapServers: string;
   /** Confluent Platform version, e.g. 7.9.1; the community archive is used. */
   confluentVersion: string;
+  /** SHA-256 of that archive; the boot stops before unpacking anything else. */
+  confluentSha256: string;
   /** aws-msk-iam-auth release, e.g. 2.3.7. */
   mskIamAuthVersion: string;
+  mskIamAuthSha256: string;
 }
+
+/**
+ * SHA-256 of the aws-msk-iam-auth `-all` jars on Maven Central, from the `.sha256` file Maven Central publishes
+ * beside each (repo1.maven.org/maven2/software/amazon/msk/aws-msk-iam-auth/2.3.7/aws-msk-iam-auth-2.3.7-all.jar.sha256),
+ * checked against the downloaded jar. Another version needs its checksum in config mskIamAuthSha256.
+ */
+export const MSK_IAM_AUTH_SHA256: Record<string, string> = {
+  "2.3.7": "a46aff030edf9451c098ffb2a73938a9edec6e8d98b00daf4117738eda418309",
+};
 
 const INSTALL_DIR = "/opt/confluent";
 const CONFIG_FILE = "/etc/kafka-rest/msk.properties";
@@ -20,8 +32,15 @@ export function confluentArchiveUrl(version: string): string {
   return `https://packages.confluent.io/archive/${minor}/confluent-community-${version}.tar.gz`;
 }
 
+/** The shaded jar with its dependencies, as Maven Central serves it (also published on the project's GitHub releases). */
 export function mskIamAuthJarUrl(version: string): string {
-  return `https://github.com/aws/aws-msk-iam-auth/releases/download/v${version}/aws-msk-iam-auth-${version}-all.jar`;
+  return `https://repo1.maven.org/maven2/software/amazon/msk/aws-msk-iam-auth/${version}/aws-msk-iam-auth-${version}-all.jar`;
+}
+
+/** Shell that fails the boot (set -e) when FILE's SHA-256 is not SHA. */
+function checkSha256(sha: string, file: string): string {
+  if (!/^[0-9a-f]{64}$/.test(sha)) throw new Error(`"${sha}" is not a SHA-256 (64 lowercase hex digits)`);
+  return `echo "${sha}  ${file}" | sha256sum --check --strict -`;
 }
 
 /** Kafka REST proxy settings: every client it makes talks to MSK over TLS with IAM auth. */
@@ -55,13 +74,16 @@ dnf install -y java-17-amazon-corretto-headless tar gzip
 id kafkarest >/dev/null 2>&1 || useradd --system --home-dir ${INSTALL_DIR} --shell /sbin/nologin kafkarest
 mkdir -p ${INSTALL_DIR} /etc/kafka-rest
 curl -fsSL --retry 5 -o /tmp/confluent.tar.gz ${confluentArchiveUrl(input.confluentVersion)}
+${checkSha256(input.confluentSha256, "/tmp/confluent.tar.gz")}
 tar -xzf /tmp/confluent.tar.gz -C ${INSTALL_DIR}
 rm /tmp/confluent.tar.gz
 ln -sfn ${home} ${INSTALL_DIR}/current
 
 # The MSK IAM login module; the unit below puts it on the REST proxy's class path.
 mkdir -p ${INSTALL_DIR}/lib
-curl -fsSL --retry 5 -o ${IAM_AUTH_JAR} ${mskIamAuthJarUrl(input.mskIamAuthVersion)}
+curl -fsSL --retry 5 -o ${IAM_AUTH_JAR}.download ${mskIamAuthJarUrl(input.mskIamAuthVersion)}
+${checkSha256(input.mskIamAuthSha256, `${IAM_AUTH_JAR}.download`)}
+mv ${IAM_AUTH_JAR}.download ${IAM_AUTH_JAR}
 
 cat > ${CONFIG_FILE} <<'PROPERTIES'
 ${restProxyProperties(input.bootstrapServers)}PROPERTIES

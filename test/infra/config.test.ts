@@ -9,7 +9,8 @@ const minimal = {
   [key("prefix")]: "pinpipe-dev",
   [key("databricksHost")]: "https://dbc-1234abcd-5678.cloud.databricks.com",
   [key("databricksToken")]: "dapi-token",
-  [key("databricksCrossAccountRoleName")]: "dbx-cross-account",
+  [key("confluentSha256")]: "c0".repeat(32),
+  [key("connectPluginSha256")]: "5e".repeat(32),
 };
 const without = (name: string) => Object.fromEntries(Object.entries(minimal).filter(([k]) => k !== name));
 
@@ -36,13 +37,68 @@ describe("stack config", () => {
     expect(config.orchestration.dagSchedule).to.equal("@daily");
     expect(config.databricks.auth).to.deep.equal({ kind: "token", token: "dapi-token" });
     expect(config.databricks.catalog).to.equal(undefined);
+    expect(config.databricks.storage).to.equal("unity-catalog");
+    // API Gateway's CloudWatch role is one setting per account and region: opt-in, or two stacks fight over it.
+    expect(config.api.manageAccountLogging).to.equal(false);
+    expect(config.restProxy.mskIamAuthSha256).to.equal(
+      "a46aff030edf9451c098ffb2a73938a9edec6e8d98b00daf4117738eda418309",
+    );
+  });
+
+  it("refuses MSK Serverless in one line: the topics are made with MSK's topic API, which serves provisioned only", () => {
+    // MSK developer guide, Topic Operations, requirements: "Your cluster must be an MSK Provisioned cluster.
+    // These APIs are not available for MSK Serverless clusters." and "Apache Kafka version 3.6.0 or later".
+    const message = configError({ ...minimal, [key("mskMode")]: "serverless" });
+    expect(message).to.contain(`config "${PROJECT}:mskMode" is "serverless"`);
+    expect(message).to.contain("pulumi config set mskMode provisioned");
+    expect(message).not.to.contain("\n");
+    expect(configError({ ...minimal, [key("mskKafkaVersion")]: "3.5.1" })).to.match(/3\.6\.0 or later/);
+    for (const version of ["3.6.0", "3.8.x", "3.9.x", "4.0.x", "3.10.x"])
+      expect(parseConfig({ ...minimal, [key("mskKafkaVersion")]: version }, "dev").msk.kafkaVersion).to.equal(
+        version,
+      );
+  });
+
+  it("a download checksum must be 64 hex digits; another IAM auth version needs its own", () => {
+    expect(configError({ ...minimal, [key("confluentSha256")]: "abc" })).to.match(
+      /confluentSha256" is "abc" but must be 64 lowercase hexadecimal digits/,
+    );
+    const other = configError({ ...minimal, [key("mskIamAuthVersion")]: "2.3.9" });
+    expect(other).to.contain(`"${PROJECT}:mskIamAuthSha256" is required`);
+    expect(other).to.contain("sha256sum");
+    expect(
+      parseConfig(
+        { ...minimal, [key("mskIamAuthVersion")]: "2.3.9", [key("mskIamAuthSha256")]: "ab".repeat(32) },
+        "dev",
+      ).restProxy.mskIamAuthSha256,
+    ).to.equal("ab".repeat(32));
+  });
+
+  it("the cross-account role is needed only with mount storage (it hands the instance profile to clusters)", () => {
+    expect(parseConfig(minimal, "dev").databricks.crossAccountRoleName).to.equal("");
+    const message = configError({ ...minimal, [key("databricksStorage")]: "mount" });
+    expect(message).to.contain(`"${PROJECT}:databricksCrossAccountRoleName" is required`);
+    expect(
+      parseConfig(
+        {
+          ...minimal,
+          [key("databricksStorage")]: "mount",
+          [key("databricksCrossAccountRoleName")]: "dbx-cross-account",
+        },
+        "dev",
+      ).databricks,
+    ).to.include({ storage: "mount", crossAccountRoleName: "dbx-cross-account" });
+    expect(configError({ ...minimal, [key("databricksStorage")]: "dbfs" })).to.match(
+      /one of unity-catalog, mount/,
+    );
   });
 
   for (const [missing, command] of [
     ["prefix", "pulumi config set prefix "],
     ["aws:region", "pulumi config set aws:region "],
     ["databricksHost", "pulumi config set databricksHost "],
-    ["databricksCrossAccountRoleName", "pulumi config set databricksCrossAccountRoleName "],
+    ["confluentSha256", "pulumi config set confluentSha256 <sha256>"],
+    ["connectPluginSha256", "pulumi config set connectPluginSha256 <sha256>"],
     ["databricksToken", "pulumi config set --secret databricksToken "],
   ]) {
     it(`a missing ${missing} names itself and the command that sets it, on one line`, () => {
@@ -127,7 +183,8 @@ describe("stack config", () => {
         (name) => project.config[name].default === undefined,
       );
       expect(undefaulted.sort()).to.deep.equal([
-        "databricksCrossAccountRoleName",
+        "confluentSha256",
+        "connectPluginSha256",
         "databricksHost",
         "prefix",
       ]);

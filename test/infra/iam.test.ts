@@ -4,9 +4,15 @@ import {
   mskResourceArn,
   PolicyDocument,
   policyViolations,
+  mwaaExecutionPolicy,
   restProxyPolicy,
   s3SinkConnectorPolicy,
+  s3SinkWriterPolicy,
+  s3SinkWriterTrustPolicy,
   tlsOnlyBucketPolicy,
+  unityCatalogKinesisPolicy,
+  unityCatalogStoragePolicy,
+  unityCatalogTrustPolicy,
 } from "../../infra/iam";
 
 const cluster =
@@ -54,10 +60,102 @@ describe("IAM policy documents", () => {
     ]);
   });
 
-  it("the S3 sink writes only below topics/ of the data bucket", () => {
-    const doc = s3SinkConnectorPolicy(cluster, topics, "connect-pinpipe-dev-s3-sink", "arn:aws:s3:::data");
+  it("the S3 sink's execution role reads its topics, keeps both internal-topic forms, and only assumes the writer", () => {
+    const doc = s3SinkConnectorPolicy({
+      clusterArn: cluster,
+      topics,
+      connectorName: "pinpipe-dev-s3-sink",
+      consumerGroup: "connect-pinpipe-dev-s3-sink",
+      writerRoleArn: "arn:aws:iam::123456789012:role/writer",
+    });
+    expect(actionsOf(doc).filter((action) => action.startsWith("s3:"))).to.deep.equal([]);
+    expect(doc.Statement.find((statement) => statement.Sid === "AssumeBucketWriterRole")).to.deep.include({
+      Action: ["sts:AssumeRole"],
+      Resource: ["arn:aws:iam::123456789012:role/writer"],
+    });
+    // MSK developer guide: "Understand service execution role" (__amazon_msk_connect_*) and "State management
+    // of Amazon MSK Connect applications" (__msk_connect_{configs,status,offsets}_<connector>_<id>).
+    expect(
+      doc.Statement.find((statement) => statement.Sid === "ConnectInternalTopics")?.Resource,
+    ).to.deep.equal([
+      mskResourceArn(cluster, "topic", "__amazon_msk_connect_*"),
+      mskResourceArn(cluster, "topic", "__msk_connect_*_pinpipe-dev-s3-sink_*"),
+    ]);
+    for (const internal of [
+      "__msk_connect_configs_pinpipe-dev-s3-sink_abc-1",
+      "__msk_connect_offsets_pinpipe-dev-s3-sink_abc-1",
+      "__amazon_msk_connect_status_x",
+    ]) {
+      const arn = mskResourceArn(cluster, "topic", internal);
+      const patterns = doc.Statement.find((statement) => statement.Sid === "ConnectInternalTopics")
+        ?.Resource as string[];
+      expect(
+        patterns.some((pattern) =>
+          new RegExp(`^${pattern.replace(/[.]/g, "\\.").replace(/\*/g, ".*")}$`).test(arn),
+        ),
+        internal,
+      ).to.equal(true);
+    }
+  });
+
+  it("the S3 sink's writer role writes only below topics/ of the data bucket, assumed by the execution role only", () => {
+    const doc = s3SinkWriterPolicy("arn:aws:s3:::data", "topics");
     const writes = doc.Statement.filter((statement) => [statement.Action].flat().includes("s3:PutObject"));
     expect(writes.map((statement) => statement.Resource)).to.deep.equal([["arn:aws:s3:::data/topics/*"]]);
+    expect(s3SinkWriterTrustPolicy("arn:aws:iam::1:role/exec").Statement).to.deep.equal([
+      { Effect: "Allow", Principal: { AWS: "arn:aws:iam::1:role/exec" }, Action: "sts:AssumeRole" },
+    ]);
+  });
+
+  it("Unity Catalog roles trust Databricks' UC master role with the external id, and themselves", () => {
+    // databricks/terraform-provider-databricks aws/data_aws_unity_catalog_assume_role_policy.go: the same two
+    // statements (UnityCatalogAssumeRole, ExplicitSelfRoleAssumption with aws:PrincipalArn).
+    const doc = unityCatalogTrustPolicy("123456789012", "p-uc-storage", "ext-id-1");
+    expect(doc.Statement).to.deep.equal([
+      {
+        Sid: "UnityCatalogAssumeRole",
+        Effect: "Allow",
+        Principal: { AWS: "arn:aws:iam::414351767826:role/unity-catalog-prod-UCMasterRole-14S5ZJVKOTYTL" },
+        Action: "sts:AssumeRole",
+        Condition: { StringEquals: { "sts:ExternalId": "ext-id-1" } },
+      },
+      {
+        Sid: "ExplicitSelfRoleAssumption",
+        Effect: "Allow",
+        Principal: { AWS: "arn:aws:iam::123456789012:root" },
+        Action: "sts:AssumeRole",
+        Condition: { ArnLike: { "aws:PrincipalArn": "arn:aws:iam::123456789012:role/p-uc-storage" } },
+      },
+    ]);
+    const storage = unityCatalogStoragePolicy("arn:aws:s3:::data", "arn:aws:iam::1:role/p-uc-storage");
+    expect(storage.Statement.flatMap((statement) => [statement.Resource].flat())).to.have.members([
+      "arn:aws:s3:::data",
+      "arn:aws:s3:::data/*",
+      "arn:aws:iam::1:role/p-uc-storage",
+    ]);
+    // docs.databricks.com/aws/en/connect/streaming/kinesis: ListShards, GetRecords and GetShardIterator.
+    expect(
+      actionsOf(unityCatalogKinesisPolicy(["arn:aws:kinesis:us-east-1:1:stream/a"], "r")),
+    ).to.include.members(["kinesis:ListShards", "kinesis:GetRecords", "kinesis:GetShardIterator"]);
+  });
+
+  it("MWAA may read the account's public access block: an account-level action granted on Resource *", () => {
+    const doc = mwaaExecutionPolicy({
+      region: "us-east-1",
+      accountId: "123456789012",
+      environmentName: "p-airflow",
+      dagBucketArn: "arn:aws:s3:::airflow-p",
+      connectionsSecretPrefixArn:
+        "arn:aws:secretsmanager:us-east-1:123456789012:secret:airflow/p/connections/",
+    });
+    const granting = doc.Statement.filter(
+      (statement) =>
+        statement.Effect === "Allow" && [statement.Action].flat().includes("s3:GetAccountPublicAccessBlock"),
+    );
+    // The call it authorizes is account-level: "Retrieves the PublicAccessBlock configuration for an AWS
+    // account", no bucket in the request (docs.aws.amazon.com/AmazonS3/latest/API/API_control_GetPublicAccessBlock.html),
+    // so a statement scoped to bucket ARNs never matched it.
+    expect(granting.map((statement) => statement.Resource)).to.deep.equal([["*"]]);
   });
 
   it("API Gateway's Kinesis role: the three streams; create and delete only when allowed", () => {

@@ -10,13 +10,24 @@ import {
 import { expect } from "chai";
 import versions from "../../versions.json";
 import { mwaaRequirements, renderDag } from "../../infra/dag";
+import { deploymentFingerprint as deploymentFingerprintOf } from "../../infra/ingestApi";
 import { PolicyDocument, policyViolations } from "../../infra/iam";
-import { jobPackageFiles } from "../../infra/jobPackage";
+import { buildJobWheel } from "../../infra/jobPackage";
+import { unityCatalogNames } from "../../infra/physicalNames";
 import { kinesisRequestTemplate, streamRoutes } from "../../infra/kinesisTemplates";
-import { dagFileName, mountPoint, PROJECT, streamNames, topicNames } from "../../infra/names";
+import { dagFileName, PROJECT, streamNames, topicNames } from "../../infra/names";
 import { policies } from "../../infra/policy/policies";
 import { S3_SINK_FILE_NAME_TEMPLATE } from "../../infra/s3SinkConfig";
-import { ACCOUNT_ID, AL2023_AMI, DEPLOYER, RecordedResource, runStack, StackRun } from "./harness/stackRun";
+import {
+  ACCOUNT_ID,
+  AL2023_AMI,
+  DEPLOYER,
+  RecordedResource,
+  runStack,
+  StackRun,
+  TEST_CONFLUENT_SHA256,
+  TEST_CONNECTOR_ARCHIVE_SHA256,
+} from "./harness/stackRun";
 
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const SECRET_MARK = "1b47061264138c4ac30d75fd1eb44270";
@@ -32,15 +43,17 @@ const USER_SET = {
   dev: {
     values: {
       [`${PROJECT}:databricksHost`]: HOST,
-      [`${PROJECT}:databricksCrossAccountRoleName`]: "dbx-cross-account",
       [`${PROJECT}:databricksToken`]: "dapi-dev-token",
+      [`${PROJECT}:confluentSha256`]: TEST_CONFLUENT_SHA256,
+      [`${PROJECT}:connectPluginSha256`]: TEST_CONNECTOR_ARCHIVE_SHA256,
     },
     secretKeys: [`${PROJECT}:databricksToken`],
   },
   prod: {
     values: {
       [`${PROJECT}:databricksHost`]: HOST,
-      [`${PROJECT}:databricksCrossAccountRoleName`]: "dbx-cross-account",
+      [`${PROJECT}:confluentSha256`]: TEST_CONFLUENT_SHA256,
+      [`${PROJECT}:connectPluginSha256`]: TEST_CONNECTOR_ARCHIVE_SHA256,
       [`${PROJECT}:databricksClientId`]: "sp-application-id",
       [`${PROJECT}:databricksClientSecret`]: "sp-oauth-secret",
       [`${PROJECT}:airflowDatabricksToken`]: "dapi-airflow-token",
@@ -77,7 +90,7 @@ const EXPECTED = {
     admin: false,
     paused: "UNPAUSED",
     stage: "prod",
-    catalog: "main",
+    catalog: undefined,
     forceDestroy: false,
   },
 };
@@ -170,11 +183,13 @@ for (const stack of ["dev", "prod"] as const) {
         expect(Object.keys(run.outputs).sort()).to.deep.equal(
           [
             "apiKey",
+            "alarmTopicArn",
             "apiUrl",
             "batchJobId",
             "dagBucket",
+            "dashboardUrl",
             "dataBucket",
-            "mountPoint",
+            "dataRoot",
             "mwaaUrl",
             "streamJobId",
             "streams",
@@ -189,7 +204,8 @@ for (const stack of ["dev", "prod"] as const) {
         expect(run.outputs.apiKey).to.equal(r.one("aws:apigateway/apiKey:ApiKey").state.value);
         expect(run.outputs.dataBucket).to.equal(`${expected.prefix}-pipeline-data-${ACCOUNT_ID}`);
         expect(run.outputs.dagBucket).to.equal(`airflow-${expected.prefix}-dags-${ACCOUNT_ID}`);
-        expect(run.outputs.mountPoint).to.equal(mountPoint(expected.prefix));
+        const uc = unityCatalogNames(expected.prefix);
+        expect(run.outputs.dataRoot).to.equal(`/Volumes/${uc.catalog}/${uc.landingSchema}`);
         expect(run.outputs.batchJobId).to.equal(r.one("databricks:index/job:Job", "-batch-job").id);
         expect(run.outputs.streamJobId).to.equal(r.one("databricks:index/job:Job", "-stream-job").id);
         expect(run.outputs.mwaaUrl).to.match(/^https:\/\/.+\.airflow\.us-east-1\.on\.aws$/);
@@ -207,7 +223,10 @@ for (const stack of ["dev", "prod"] as const) {
           "BatchIngestion",
           "DataLake",
           "DatabricksWorkspace",
+          // prod encrypts with a customer-managed key (kmsKey: customer in Pulumi.prod.yaml).
+          ...(stack === "prod" ? ["EncryptionKey"] : []),
           "IngestApi",
+          "Monitoring",
           "Network",
           "Orchestration",
           "StreamIngestion",
@@ -290,8 +309,10 @@ for (const stack of ["dev", "prod"] as const) {
           sasl: { iam: true },
           unauthenticated: false,
         });
-        expect(cluster.inputs.encryptionInfo).to.deep.equal({
-          encryptionInTransit: { clientBroker: "TLS", inCluster: true },
+        // (prod adds its customer key at rest; the hardening tests check that.)
+        expect((cluster.inputs.encryptionInfo as Json).encryptionInTransit).to.deep.equal({
+          clientBroker: "TLS",
+          inCluster: true,
         });
         expect((cluster.inputs.brokerNodeGroupInfo as Json).clientSubnets).to.have.length(expected.azCount);
         expect(r.one("aws:msk/configuration:Configuration").inputs.serverProperties).to.contain(
@@ -379,6 +400,36 @@ for (const stack of ["dev", "prod"] as const) {
           r.one("aws:iam/role:Role", "-batch-s3-sink").state.arn,
         );
       });
+
+      it("the connector writes S3 through a role only its execution role may assume, with no key anywhere", () => {
+        const connector = r.one("aws:mskconnect/connector:Connector");
+        const config = connector.inputs.connectorConfiguration as Record<string, string>;
+        const writer = r.one("aws:iam/role:Role", "-batch-s3-sink-writer");
+        expect(config["aws.sts.role.arn"]).to.equal(writer.state.arn);
+        expect(config["aws.sts.role.session.name"]).to.equal(`${expected.prefix}-s3-sink`);
+        expect(Object.keys(config).filter((key) => /access\.key|secret/.test(key))).to.deep.equal([]);
+        const trust = JSON.parse(writer.inputs.assumeRolePolicy as string) as PolicyDocument;
+        expect(trust.Statement).to.deep.equal([
+          {
+            Effect: "Allow",
+            Principal: { AWS: r.one("aws:iam/role:Role", "-batch-s3-sink").state.arn },
+            Action: "sts:AssumeRole",
+          },
+        ]);
+        const writes = JSON.parse(
+          r.one("aws:iam/rolePolicy:RolePolicy", "-batch-s3-sink-writer").inputs.policy as string,
+        ) as PolicyDocument;
+        const bucketArn = `arn:aws:s3:::${run.outputs.dataBucket as string}`;
+        expect(
+          writes.Statement.find((statement) => statement.Sid === "WriteTopicFiles")?.Resource,
+        ).to.deep.equal([`${bucketArn}/topics/*`]);
+        const execution = JSON.parse(
+          r.one("aws:iam/rolePolicy:RolePolicy", "-batch-s3-sink").inputs.policy as string,
+        ) as PolicyDocument;
+        expect(execution.Statement.flatMap((statement) => [statement.Action].flat())).not.to.include(
+          "s3:PutObject",
+        );
+      });
     });
 
     describe("stream ingestion", () => {
@@ -388,7 +439,9 @@ for (const stack of ["dev", "prod"] as const) {
           Object.values(streamNames(expected.prefix)).sort(),
         );
         for (const stream of streams) {
-          expect(stream.inputs).to.include({ encryptionType: "KMS", kmsKeyId: "alias/aws/kinesis" });
+          expect(stream.inputs).to.include({ encryptionType: "KMS" });
+          // dev uses the AWS managed key; prod's customer key is checked with the hardening tests.
+          if (stack === "dev") expect(stream.inputs.kmsKeyId).to.equal("alias/aws/kinesis");
           expect(stream.inputs.streamModeDetails).to.deep.equal({ streamMode: expected.streamMode });
           expect(stream.inputs.retentionPeriod).to.equal(stack === "dev" ? 24 : 168);
         }
@@ -432,6 +485,65 @@ for (const stack of ["dev", "prod"] as const) {
         expect(targets).to.have.length(expected.proxies);
       });
 
+      it("a bad request body or a missing Content-Type gets a 400 from API Gateway (request validation)", () => {
+        const validator = r.one("aws:apigateway/requestValidator:RequestValidator");
+        expect(validator.inputs).to.include({ validateRequestBody: true, validateRequestParameters: true });
+        const models = new Map(
+          r.all("aws:apigateway/model:Model").map((model) => [model.inputs.name as string, model.inputs]),
+        );
+        const withBody = r
+          .all("aws:apigateway/method:Method")
+          .filter((method) =>
+            ["POST {topic}", "PUT record", "PUT records"].includes(
+              `${method.inputs.httpMethod} ${r.byId(method.inputs.resourceId).inputs.pathPart}`,
+            ),
+          );
+        expect(withBody).to.have.length(3);
+        for (const method of withBody) {
+          expect(method.inputs.requestValidatorId, method.name).to.equal(validator.id);
+          expect(method.inputs.requestParameters, method.name).to.include({
+            "method.request.header.Content-Type": true,
+          });
+          const [[contentType, modelName]] = Object.entries(
+            method.inputs.requestModels as Record<string, string>,
+          );
+          const model = models.get(modelName);
+          expect(model?.contentType, method.name).to.equal(contentType);
+          expect((JSON.parse(model?.schema as string) as Json).required, method.name).to.be.an("array").that
+            .is.not.empty;
+        }
+        // The produce route's model is keyed by Kafka REST's content type (the one the emulator sends).
+        const produce = withBody.find((method) => method.inputs.httpMethod === "POST");
+        expect(Object.keys(produce?.inputs.requestModels as Json)).to.deep.equal([
+          "application/vnd.kafka.json.v2+json",
+        ]);
+      });
+
+      it("the stage deployment is redeployed whenever anything it serves changes", () => {
+        const deployment = r.one("aws:apigateway/deployment:Deployment");
+        const trigger = (deployment.inputs.triggers as Record<string, string>).configuration;
+        expect(trigger).to.match(/^[0-9a-f]{64}$/);
+        // The fingerprint covers the resolved arguments of every served resource, in declaration order.
+        const kinds: Record<string, string> = {
+          "aws:apigateway/requestValidator:RequestValidator": "validator",
+          "aws:apigateway/model:Model": "model",
+          "aws:apigateway/method:Method": "method",
+          "aws:apigateway/integration:Integration": "integration",
+          "aws:apigateway/methodResponse:MethodResponse": "methodResponse",
+          "aws:apigateway/integrationResponse:IntegrationResponse": "integrationResponse",
+        };
+        const served = run.resources.filter((resource) => kinds[resource.type]);
+        const byKind = (kind: string) => served.filter((resource) => kinds[resource.type] === kind);
+        expect(byKind("integration").map((integration) => integration.inputs.uri)).to.include(
+          `http://${r.one("aws:lb/loadBalancer:LoadBalancer").state.dnsName}:8082/topics/{topic}`,
+        );
+        expect(deployment.inputs.triggers).to.deep.equal({
+          configuration: deploymentFingerprintOf(
+            served.map((resource) => ({ kind: kinds[resource.type], args: resource.inputs })),
+          ),
+        });
+      });
+
       it("Kinesis integrations use the templates and a role limited to the three streams", () => {
         const kinesis = r
           .all("aws:apigateway/integration:Integration")
@@ -468,9 +580,8 @@ for (const stack of ["dev", "prod"] as const) {
           requestId: "$context.requestId",
           status: "$context.status",
         });
-        expect(r.one("aws:apigateway/account:Account").inputs.cloudwatchRoleArn).to.equal(
-          r.one("aws:iam/role:Role", "-ingest-cloudwatch").state.arn,
-        );
+        // Account-wide setting, opt-in (manageApiGatewayAccount, default false): two stacks would fight over it.
+        expect(r.all("aws:apigateway/account:Account")).to.deep.equal([]);
         const plan = r.one("aws:apigateway/usagePlan:UsagePlan");
         expect(plan.inputs.throttleSettings).to.deep.equal(
           stack === "dev" ? { rateLimit: 50, burstLimit: 100 } : { rateLimit: 2000, burstLimit: 4000 },
@@ -548,6 +659,9 @@ for (const stack of ["dev", "prod"] as const) {
     });
 
     describe("databricks", () => {
+      const uc = () => unityCatalogNames(expected.prefix);
+      const underscored = () => expected.prefix.replace(/-/g, "_");
+
       it("the workspace provider uses the configured host and secret credentials", () => {
         const provider = r.one("pulumi:providers:databricks");
         expect(provider.inputs.host).to.equal(HOST);
@@ -566,133 +680,165 @@ for (const stack of ["dev", "prod"] as const) {
         }
       });
 
-      it("instance profile for the data bucket and streams, and PassRole for the cross-account role", () => {
-        const profile = r.one("aws:iam/instanceProfile:InstanceProfile", "-databricks-data-access");
-        expect(r.one("databricks:index/instanceProfile:InstanceProfile").inputs.instanceProfileArn).to.equal(
-          profile.state.arn,
-        );
-        const passRole = r.one("aws:iam/rolePolicy:RolePolicy", "-databricks-pass-role");
-        expect(passRole.inputs.role).to.equal("dbx-cross-account");
-        const passDoc = JSON.parse(passRole.inputs.policy as string) as PolicyDocument;
-        expect(passDoc.Statement).to.deep.equal([
-          {
-            Sid: "PassDataAccessRole",
-            Effect: "Allow",
-            Action: ["iam:PassRole"],
-            Resource: [r.one("aws:iam/role:Role", "-databricks-data-access").state.arn],
-          },
+      it("Unity Catalog storage by default: no DBFS mount, no instance profile, no all-purpose cluster", () => {
+        for (const type of [
+          "databricks:index/mount:Mount",
+          "databricks:index/instanceProfile:InstanceProfile",
+          "databricks:index/cluster:Cluster",
+          "aws:iam/instanceProfile:InstanceProfile",
+        ])
+          expect(
+            r.all(type).filter((resource) => !resource.name.includes("-batch-rest-proxy")),
+            type,
+          ).to.deep.equal([]);
+      });
+
+      it("a storage credential whose named role trusts Databricks' UC master role with its external id, and itself", () => {
+        const credential = r.one("databricks:index/storageCredential:StorageCredential");
+        const role = r.one("aws:iam/role:Role", "-databricks-uc-storage");
+        expect(credential.inputs.name).to.equal(uc().storageCredential);
+        expect((credential.inputs.awsIamRole as Json).roleArn).to.equal(role.state.arn);
+        expect(role.inputs.name).to.equal(`${expected.prefix}-uc-storage`);
+        const trust = JSON.parse(role.inputs.assumeRolePolicy as string) as PolicyDocument;
+        const externalId = (credential.state.awsIamRole as Json).externalId;
+        expect(trust.Statement[0].Condition).to.deep.equal({
+          StringEquals: { "sts:ExternalId": externalId },
+        });
+        expect(trust.Statement[1].Condition).to.deep.equal({
+          ArnLike: { "aws:PrincipalArn": role.state.arn },
+        });
+        const access = JSON.parse(
+          r.one("aws:iam/rolePolicy:RolePolicy", "-databricks-uc-storage").inputs.policy as string,
+        ) as PolicyDocument;
+        const bucketArn = `arn:aws:s3:::${run.outputs.dataBucket as string}`;
+        expect(access.Statement.flatMap((statement) => [statement.Resource].flat())).to.have.members([
+          bucketArn,
+          `${bucketArn}/*`,
+          role.state.arn,
         ]);
       });
 
-      it("a single-node cluster on the pinned runtime with auto-termination, and the S3 mount", () => {
-        const cluster = r.one("databricks:index/cluster:Cluster");
-        expect(cluster.inputs.sparkVersion).to.equal(versions.databricksRuntime);
-        expect(cluster.inputs.numWorkers).to.equal(0);
-        expect(cluster.inputs.sparkConf).to.include({ "spark.databricks.cluster.profile": "singleNode" });
-        expect(cluster.inputs.autoterminationMinutes).to.equal(stack === "dev" ? 15 : 30);
-        const mount = r.one("databricks:index/mount:Mount");
-        expect(`/mnt/${mount.inputs.name}`).to.equal(run.outputs.mountPoint);
-        expect(mount.inputs.s3).to.deep.equal({
-          bucketName: run.outputs.dataBucket,
-          instanceProfile: r.one("aws:iam/instanceProfile:InstanceProfile", "-databricks-data-access").state
-            .arn,
+      it("an external location on the data bucket, a catalog of the stack's own (not main) and the schemas", () => {
+        const location = r.one("databricks:index/externalLocation:ExternalLocation");
+        expect(location.inputs).to.include({
+          name: uc().externalLocation,
+          url: `s3://${run.outputs.dataBucket as string}`,
+          credentialName: uc().storageCredential,
         });
-        expect(mount.inputs.clusterId).to.equal(cluster.id);
+        const catalog = r.one("databricks:index/catalog:Catalog");
+        expect(catalog.inputs.name).to.equal(underscored());
+        expect(catalog.inputs.name).not.to.equal("main");
+        expect(catalog.inputs.storageRoot).to.equal(`s3://${run.outputs.dataBucket as string}/unity-catalog`);
+        expect(
+          r
+            .all("databricks:index/schema:Schema")
+            .map((schema) => `${schema.inputs.catalogName}.${schema.inputs.name}`)
+            .sort(),
+        ).to.deep.equal(
+          [`${underscored()}_batch`, `${underscored()}_landing`, `${underscored()}_stream`]
+            .map((schema) => `${underscored()}.${schema}`)
+            .sort(),
+        );
       });
 
-      it("uploads every module of the job package and the two entry files as workspace files", () => {
-        const files = r.all("databricks:index/workspaceFile:WorkspaceFile");
-        const dir = `/Shared/pinterest-pipeline/${expected.prefix}`;
-        const expectedPaths = [
-          ...jobPackageFiles().map((file) => `${dir}/src/pinterest_jobs/${file.name}`),
-          `${dir}/run_batch.py`,
-          `${dir}/run_stream.py`,
-        ];
-        expect(files.map((file) => file.inputs.path).sort()).to.deep.equal(expectedPaths.sort());
-        for (const file of jobPackageFiles()) {
-          expect(
-            files.find((candidate) => candidate.inputs.path === `${dir}/src/pinterest_jobs/${file.name}`)
-              ?.inputs.contentBase64,
-          ).to.equal(file.contentBase64);
+      it("external volumes over the sink's topics/, the checkpoints and the wheel, inside the external location", () => {
+        const bucket = `s3://${run.outputs.dataBucket as string}`;
+        const volumes = r.all("databricks:index/volume:Volume");
+        expect(
+          volumes.map((volume) => [
+            volume.inputs.name,
+            volume.inputs.volumeType,
+            volume.inputs.storageLocation,
+          ]),
+        ).to.have.deep.members([
+          ["topics", "EXTERNAL", `${bucket}/topics`],
+          ["checkpoints", "EXTERNAL", `${bucket}/checkpoints`],
+          ["artifacts", "EXTERNAL", `${bucket}/artifacts`],
+        ]);
+        for (const volume of volumes) {
+          expect(volume.inputs).to.include({ catalogName: underscored(), schemaName: uc().landingSchema });
         }
-        const entry = Buffer.from(
-          files.find((file) => file.inputs.path === `${dir}/run_batch.py`)?.inputs.contentBase64 as string,
-          "base64",
-        ).toString();
-        expect(entry).to.contain(`sys.path.insert(0, "/Workspace${dir}/src")`);
-        expect(entry).to.contain('runpy.run_module("pinterest_jobs.batch"');
+        // The sink's layout (DATA-CONTRACT section 3) lands inside the topics volume.
+        expect(S3_SINK_FILE_NAME_TEMPLATE.startsWith("topics/")).to.equal(true);
       });
 
-      it("the batch job runs pinterest_jobs.batch on the cluster with the mount, output, prefix and topics", () => {
+      it("a service credential for the Kinesis source, its role reading the three streams only", () => {
+        const credential = r.one("databricks:index/credential:Credential");
+        expect(credential.inputs).to.include({ name: uc().serviceCredential, purpose: "SERVICE" });
+        const role = r.one("aws:iam/role:Role", "-databricks-uc-kinesis");
+        expect((credential.inputs.awsIamRole as Json).roleArn).to.equal(role.state.arn);
+        const trust = JSON.parse(role.inputs.assumeRolePolicy as string) as PolicyDocument;
+        expect(trust.Statement[0].Condition).to.deep.equal({
+          StringEquals: { "sts:ExternalId": (credential.state.awsIamRole as Json).externalId },
+        });
+        const doc = JSON.parse(
+          r.one("aws:iam/rolePolicy:RolePolicy", "-databricks-uc-kinesis").inputs.policy as string,
+        ) as PolicyDocument;
+        const streamArns = r.all("aws:kinesis/stream:Stream").map((stream) => stream.state.arn);
+        expect(
+          doc.Statement.find((statement) => statement.Sid === "ReadPipelineStreams")?.Resource,
+        ).to.have.members(streamArns);
+      });
+
+      it("the jobs wheel is uploaded to the artifacts volume, under a folder named by its checksum", () => {
+        const wheel = buildJobWheel();
+        const file = r.one("databricks:index/file:File");
+        expect(file.inputs.path).to.equal(
+          `/Volumes/${underscored()}/${uc().landingSchema}/artifacts/${wheel.digest}/${wheel.fileName}`,
+        );
+        expect(file.inputs.contentBase64).to.equal(wheel.content.toString("base64"));
+      });
+
+      it("both jobs run the wheel's entry points on single-node job clusters in dedicated access mode", () => {
+        const wheelPath = r.one("databricks:index/file:File").inputs.path;
+        for (const [suffix, entryPoint] of [
+          ["-batch-job", "pinterest-batch"],
+          ["-stream-job", "pinterest-stream"],
+        ]) {
+          const job = r.one("databricks:index/job:Job", suffix);
+          const [task] = job.inputs.tasks as Json[];
+          expect(task.pythonWheelTask, suffix).to.deep.include({ packageName: "pinterest-jobs", entryPoint });
+          expect(task.libraries, suffix).to.deep.equal([{ whl: wheelPath }]);
+          expect(task.sparkPythonTask, suffix).to.equal(undefined);
+          expect(task.existingClusterId, suffix).to.equal(undefined);
+          const cluster = task.newCluster as Json;
+          expect(cluster.sparkVersion).to.equal(versions.databricksRuntime);
+          expect(cluster.numWorkers).to.equal(0);
+          expect(cluster).to.include({ dataSecurityMode: "SINGLE_USER", singleUserName: DEPLOYER });
+          expect((cluster.awsAttributes as Json).instanceProfileArn, suffix).to.equal(undefined);
+        }
+      });
+
+      it("the batch job reads the topics volume's root and writes the catalog's batch schema", () => {
         const job = r.one("databricks:index/job:Job", "-batch-job");
         const task = (job.inputs.tasks as Json[])[0];
-        expect(task.existingClusterId).to.equal(r.one("databricks:index/cluster:Cluster").id);
-        const python = task.sparkPythonTask as Json;
-        expect(python.pythonFile).to.equal(`/Shared/pinterest-pipeline/${expected.prefix}/run_batch.py`);
-        expect(python.source).to.equal("WORKSPACE");
-        const output = expected.catalog
-          ? `${expected.catalog}.${expected.prefix.replace(/-/g, "_")}_batch`
-          : `dbfs:/mnt/${expected.prefix}-data/delta/batch`;
         const topics = topicNames(expected.prefix);
-        expect(python.parameters).to.deep.equal([
+        expect((task.pythonWheelTask as Json).parameters).to.deep.equal([
           "--input",
-          `dbfs:/mnt/${expected.prefix}-data`,
+          `/Volumes/${underscored()}/${uc().landingSchema}`,
           "--output",
-          output,
+          `${underscored()}.${underscored()}_batch`,
           "--topics",
           `pin=${topics.pin},geo=${topics.geo},user=${topics.user}`,
         ]);
         expect(job.inputs.schedule).to.equal(undefined);
       });
 
-      it("the stream job runs pinterest_jobs.stream continuously from the three Kinesis streams", () => {
+      it("the stream job reads Kinesis with the service credential, checkpoints in the volume", () => {
         const job = r.one("databricks:index/job:Job", "-stream-job");
-        expect(job.inputs.continuous).to.deep.equal({ pauseStatus: expected.paused });
-        const task = (job.inputs.tasks as Json[])[0];
-        const cluster = task.newCluster as Json;
-        expect(cluster.sparkVersion).to.equal(versions.databricksRuntime);
-        expect((cluster.awsAttributes as Json).instanceProfileArn).to.equal(
-          r.one("aws:iam/instanceProfile:InstanceProfile", "-databricks-data-access").state.arn,
-        );
-        const parameters = (task.sparkPythonTask as Json).parameters as string[];
+        expect(job.inputs.continuous).to.deep.include({ pauseStatus: expected.paused });
+        const parameters = ((job.inputs.tasks as Json[])[0].pythonWheelTask as Json).parameters as string[];
         const option = (name: string) => parameters[parameters.indexOf(name) + 1];
         const streams = streamNames(expected.prefix);
         expect(option("--source")).to.equal("kinesis");
-        expect(parameters).to.not.include("--prefix");
         expect(option("--streams")).to.equal(`pin=${streams.pin},geo=${streams.geo},user=${streams.user}`);
-        expect(option("--checkpoint")).to.equal(`dbfs:/mnt/${expected.prefix}-data/checkpoints/stream`);
+        expect(option("--checkpoint")).to.equal(
+          `/Volumes/${underscored()}/${uc().landingSchema}/checkpoints/stream`,
+        );
+        expect(option("--output")).to.equal(`${underscored()}.${underscored()}_stream`);
+        expect(option("--service-credential")).to.equal(uc().serviceCredential);
         expect(option("--region")).to.equal("us-east-1");
         expect(option("--initial-position")).to.equal("trim_horizon");
-        expect(option("--output")).to.equal(
-          expected.catalog
-            ? `main.${expected.prefix.replace(/-/g, "_")}_stream`
-            : `dbfs:/mnt/${expected.prefix}-data/delta/stream`,
-        );
-      });
-
-      it("with a Unity Catalog catalog, both clusters run as the deploying identity (single-user access mode)", () => {
-        const cluster = r.one("databricks:index/cluster:Cluster");
-        const jobCluster = (r.one("databricks:index/job:Job", "-stream-job").inputs.tasks as Json[])[0]
-          .newCluster as Json;
-        for (const spec of [cluster.inputs, jobCluster]) {
-          if (expected.catalog)
-            expect(spec).to.include({ dataSecurityMode: "SINGLE_USER", singleUserName: DEPLOYER });
-          else expect(spec.dataSecurityMode).to.equal(undefined);
-        }
-      });
-
-      it("declares the Unity Catalog schemas only when a catalog is configured", () => {
-        const schemas = r.all("databricks:index/schema:Schema");
-        if (expected.catalog) {
-          expect(
-            schemas.map((schema) => `${schema.inputs.catalogName}.${schema.inputs.name}`).sort(),
-          ).to.deep.equal(
-            [
-              `main.${expected.prefix.replace(/-/g, "_")}_batch`,
-              `main.${expected.prefix.replace(/-/g, "_")}_stream`,
-            ].sort(),
-          );
-        } else expect(schemas).to.deep.equal([]);
       });
     });
 

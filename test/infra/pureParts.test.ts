@@ -39,6 +39,8 @@ describe("component helpers", () => {
       bucketName: "b",
       region: "eu-west-1",
       maxTasks: 3,
+      writerRoleArn: "arn:aws:iam::1:role/writer",
+      sessionName: "p-s3-sink",
     });
     expect(config).to.include({
       topics: "p.pin,p.geo",

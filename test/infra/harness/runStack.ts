@@ -36,7 +36,7 @@ function computedState(
     case "aws:msk/configuration:Configuration":
       return { arn: `arn:aws:kafka:${REGION}:${ACCOUNT_ID}:configuration/${named}/1`, latestRevision: 1 };
     case "aws:iam/role:Role":
-      return { arn: `arn:aws:iam::${ACCOUNT_ID}:role/${name}`, name };
+      return { arn: `arn:aws:iam::${ACCOUNT_ID}:role/${named}`, name: named };
     case "aws:iam/instanceProfile:InstanceProfile":
       return { arn: `arn:aws:iam::${ACCOUNT_ID}:instance-profile/${name}`, name };
     case "aws:kinesis/stream:Stream":
@@ -54,6 +54,7 @@ function computedState(
       return {
         arn: `arn:aws:elasticloadbalancing:${REGION}:${ACCOUNT_ID}:loadbalancer/net/${name}/1`,
         dnsName: `${name}.elb.${REGION}.amazonaws.com`,
+        arnSuffix: `net/${name}/1`,
       };
     case "aws:mskconnect/customPlugin:CustomPlugin":
       return {
@@ -73,6 +74,25 @@ function computedState(
       return { url: `https://example.cloud.databricks.com/#job/${1000 + sequence}` };
     case "databricks:index/workspaceFile:WorkspaceFile":
       return { workspacePath: `/Workspace${inputs.path}` };
+    case "aws:lb/targetGroup:TargetGroup":
+      return {
+        arn: `arn:aws:elasticloadbalancing:${REGION}:${ACCOUNT_ID}:targetgroup/${named}/1`,
+        arnSuffix: `targetgroup/${named}/1`,
+      };
+    // Databricks gives each credential an external id for the role's trust policy.
+    case "databricks:index/storageCredential:StorageCredential":
+    case "databricks:index/credential:Credential":
+      return {
+        awsIamRole: { ...(inputs.awsIamRole as Record<string, unknown>), externalId: `external-id-${named}` },
+      };
+    case "aws:kms/key:Key":
+      return { arn: `arn:aws:kms:${REGION}:${ACCOUNT_ID}:key/key-${sequence}`, keyId: `key-${sequence}` };
+    case "aws:sns/topic:Topic":
+      return { arn: `arn:aws:sns:${REGION}:${ACCOUNT_ID}:${named}` };
+    case "aws:cloudwatch/metricAlarm:MetricAlarm":
+      return { arn: `arn:aws:cloudwatch:${REGION}:${ACCOUNT_ID}:alarm:${named}` };
+    case "databricks:index/notificationDestination:NotificationDestination":
+      return { destinationType: "WEBHOOK" };
     case "databricks:index/mount:Mount":
       return { source: `s3a://${(inputs.s3 as { bucketName: string }).bucketName}` };
     default:
@@ -105,6 +125,24 @@ async function main(): Promise<void> {
   pulumi.runtime.setAllConfig(values, secretKeys);
 
   const resources: RecordedResource[] = [];
+  // Resource options do not reach the mocks; protect and the parent are in the request the SDK sends the monitor.
+  const protectedResources = new Set<string>();
+  const parents = new Map<string, string>();
+  const recordProtect = () => {
+    const monitor = pulumi.runtime.getMonitor() as unknown as {
+      registerResource(
+        request: { getType(): string; getName(): string; getProtect(): boolean; getParent(): string },
+        done: unknown,
+      ): unknown;
+    };
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (request, done) => {
+      const key = `${request.getType()}::${request.getName()}`;
+      if (request.getProtect()) protectedResources.add(key);
+      if (request.getParent()) parents.set(key, request.getParent());
+      return register(request, done);
+    };
+  };
   const invokes: StackRun["invokes"] = [];
   let sequence = 0;
   await pulumi.runtime.setMocks(
@@ -121,6 +159,8 @@ async function main(): Promise<void> {
           inputs: args.inputs,
           state,
           provider: args.provider,
+          protect: protectedResources.has(`${args.type}::${args.name}`),
+          parent: parents.get(`${args.type}::${args.name}`),
         });
         return { id, state };
       },
@@ -154,6 +194,7 @@ async function main(): Promise<void> {
     false,
   );
 
+  recordProtect();
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const program = require("../../../infra/index") as Record<string, unknown>;
   const outputs: Record<string, unknown> = {};

@@ -1,7 +1,9 @@
 // What one mocked run of the program records, and how a test gets it (a child process per stack).
 import { execFile } from "child_process";
-import { mkdtempSync, readFileSync, rmSync } from "fs";
+import { createHash } from "crypto";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
+import { load } from "js-yaml";
 import * as path from "path";
 
 export interface RecordedResource {
@@ -12,6 +14,10 @@ export interface RecordedResource {
   inputs: Record<string, unknown>;
   state: Record<string, unknown>;
   provider?: string;
+  /** The resource's `protect` option. */
+  protect: boolean;
+  /** The URN of the resource's parent (its component, or the stack). */
+  parent?: string;
 }
 
 export interface StackRun {
@@ -32,21 +38,54 @@ export interface ExtraConfig {
   /** `namespace:key` values a user would set with `pulumi config set` (workspace host, secrets, ...). */
   values?: Record<string, string>;
   secretKeys?: string[];
+  /** Folder (a checksum) the connector stand-in is cached under; its own checksum unless a test says otherwise. */
+  connectorCacheKey?: string;
 }
 
 const ROOT = path.join(__dirname, "..", "..", "..");
+
+/** Stands in for the S3 sink archive the program downloads: pre-seeded in the cache, so no network is used. */
+export const TEST_CONNECTOR_ARCHIVE = Buffer.from("connector archive stand-in for the mock runs\n");
+export const TEST_CONNECTOR_ARCHIVE_SHA256 = createHash("sha256")
+  .update(TEST_CONNECTOR_ARCHIVE)
+  .digest("hex");
+/** What a user sets as confluentSha256 (the boot compares the download to it). */
+export const TEST_CONFLUENT_SHA256 = "c0".repeat(32);
+
+/** An artifact cache holding the stand-in under its checksum, as infra/artifacts.ts lays it out. */
+function seededArtifactCache(dir: string, pluginUrl: string, key: string): string {
+  const cache = path.join(dir, "artifacts");
+  const folder = path.join(cache, key);
+  mkdirSync(folder, { recursive: true });
+  writeFileSync(path.join(folder, pluginUrl.split("/").pop() as string), TEST_CONNECTOR_ARCHIVE);
+  return cache;
+}
 
 /** Runs the program of one stack in a fresh Node process; rejects with the program's error message. */
 export function runStack(stack: string, extra: ExtraConfig = {}): Promise<StackRun> {
   const dir = mkdtempSync(path.join(tmpdir(), `stack-${stack}-`));
   const outFile = path.join(dir, "run.json");
+  const pluginUrl =
+    extra.values?.["pinterest-pipeline:connectPluginUrl"] ??
+    String(
+      (
+        load(readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as {
+          config: Record<string, { default?: unknown }>;
+        }
+      ).config.connectPluginUrl.default,
+    );
+  const cache = seededArtifactCache(dir, pluginUrl, extra.connectorCacheKey ?? TEST_CONNECTOR_ARCHIVE_SHA256);
   return new Promise<StackRun>((resolve, reject) => {
     execFile(
       process.execPath,
       ["--import", "tsx", path.join(__dirname, "runStack.ts"), stack, outFile],
       {
         cwd: ROOT,
-        env: { ...process.env, STACK_CONFIG: JSON.stringify(extra) },
+        env: {
+          ...process.env,
+          STACK_CONFIG: JSON.stringify({ values: extra.values, secretKeys: extra.secretKeys }),
+          PINPIPE_ARTIFACT_CACHE: cache,
+        },
         maxBuffer: 16 * 1024 * 1024,
       },
       (error, _stdout, stderr) => {
