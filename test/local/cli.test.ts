@@ -5,6 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { expect } from "chai";
 import { UsageError } from "../../cli/errors";
+import { keptLocalStack } from "../../emulator/local-defaults";
 import { parseArgs, USAGE } from "../../local/args";
 import { logComponents, logFile, printLog } from "../../local/logs";
 import { DEFAULT_PORT_BASE } from "../../local/ports";
@@ -189,5 +190,37 @@ describe("local CLI: status and logs read the state directory", () => {
     } as unknown as NodeJS.WritableStream;
     await printLog(logFile(logs, "kafka"), false, out);
     expect(chunks.join("")).to.equal("one\n");
+  });
+});
+
+describe("emulator: defaults from a kept local stack", () => {
+  let dir: string;
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "kept-stack-"));
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const write = (pid: number) => {
+    fs.writeFileSync(
+      path.join(dir, "stack.json"),
+      JSON.stringify({ pid, endpoints: { dbUrl: "mysql://u:p@127.0.0.1:1/db" } }),
+    );
+    fs.writeFileSync(path.join(dir, "outputs.json"), "{}");
+  };
+
+  it("takes the database URL and the outputs file while the stack's supervisor runs", () => {
+    write(process.pid);
+    expect(keptLocalStack(dir)).to.deep.equal({
+      stateDir: dir,
+      dbUrl: "mysql://u:p@127.0.0.1:1/db",
+      outputsFile: path.join(dir, "outputs.json"),
+    });
+  });
+
+  it("ignores a stack whose supervisor is gone, and a folder without one", () => {
+    // A pid above the kernel's pid_max (4194304 at most) names no process.
+    write(4_194_305);
+    expect(keptLocalStack(dir)).to.equal(undefined);
+    expect(keptLocalStack(path.join(dir, "nothing"))).to.equal(undefined);
   });
 });
