@@ -143,7 +143,8 @@ export class Delivery {
   }
 
   private giveUp(target: Target, records: readonly WireRecord[], error: string): void {
-    this.stats.failed[target.table] += records.length;
+    // On disk first: a record the summary counts as failed is in the failure file, whatever happens next.
     this.failures.write(target, records, error);
+    this.stats.failed[target.table] += records.length;
   }
 }

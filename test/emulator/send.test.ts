@@ -218,6 +218,66 @@ describe("emulator batch and stream through the ingest API", function () {
     expect(api.requests).to.have.length(3);
   });
 
+  it("a 413 stops the run with the gateway's reason, and the request's records are in the failure file", async () => {
+    const { result, failedFile } = await send(
+      "batch",
+      (request) => (request.number >= 2 ? { kind: "status", status: 413 } : { kind: "accept" }),
+      ["--count", "40", "--batch-size", "10", "--concurrency", "1"],
+    );
+    expect(result.code).to.equal(1);
+    expect(result.stderr.trim()).to.match(
+      /^emulator: stopped: POST \/dev\/topics\/emutest\.\w+ answered 413: /,
+    );
+    const summary = JSON.parse(result.stdout);
+    expect(summary).to.include({ stoppedBy: "fatal", sent: 10, failed: 10 });
+    expect(readFailures(failedFile)).to.have.length(10);
+  });
+
+  it("SIGTERM is handled like Ctrl-C: in-flight records go to the failure file before the summary counts them", async () => {
+    // From the 6th request on, every answer is a 503: those requests are retrying when SIGTERM comes.
+    api = await startIngestApi((request) =>
+      request.number > 5 ? { kind: "status", status: 503 } : { kind: "accept" },
+    );
+    const outputs = writeOutputs(db.dir, { ...OUTPUTS, apiUrl: api.url });
+    const failedFile = path.join(db.dir, "failed-sigterm.jsonl");
+    const result = await runCli(
+      [
+        "stream",
+        "--db",
+        db.url,
+        "--outputs",
+        outputs,
+        "--json",
+        "--failed-file",
+        failedFile,
+        "--batch-size",
+        "5",
+        "--concurrency",
+        "2",
+        "--max-tries",
+        "100",
+        "--all",
+      ],
+      {
+        onSpawn: (child) => {
+          const timer = setInterval(() => {
+            if (api!.requests.length >= 12) {
+              clearInterval(timer);
+              child.kill("SIGTERM");
+            }
+          }, 20);
+        },
+      },
+    );
+    expect(result.code, result.stderr).to.equal(130);
+    expect(result.stderr).to.contain("SIGTERM: finishing the requests in flight");
+    const summary = JSON.parse(result.stdout);
+    expect(summary.stoppedBy).to.equal("interrupt");
+    expect(summary.sent).to.equal(25);
+    expect(summary.failed).to.be.greaterThan(0);
+    expect(readFailures(failedFile)).to.have.length(summary.failed);
+  });
+
   it("Ctrl-C finishes what is in flight, then prints the summary", async () => {
     let release: () => void = () => undefined;
     const gate = new Promise<void>((resolve) => (release = resolve));

@@ -161,6 +161,34 @@ describe("emulator units", () => {
       expect(delivery.stats.failed.geo).to.equal(2);
     });
 
+    it("has each failed record on disk (fsync) before the delivery counts it as failed", async () => {
+      const file = path.join(dir, "synced.jsonl");
+      const failures = new FailureFile(file);
+      const delivery = new Delivery(
+        scripted([{ outcome: "fatal", error: "413" }]),
+        failures,
+        newStats(),
+        fastRetry,
+      );
+      const synced: { lines: number; failedSoFar: number }[] = [];
+      const fsync = fs.fsyncSync;
+      fs.fsyncSync = (fd: number) => {
+        fsync(fd);
+        synced.push({
+          lines: fs.readFileSync(file, "utf8").trim().split("\n").length,
+          failedSoFar: delivery.stats.failed.geo,
+        });
+      };
+      try {
+        await delivery.deliver(TARGET, records(4)).catch(() => undefined);
+      } finally {
+        fs.fsyncSync = fsync;
+        failures.close();
+      }
+      expect(synced).to.deep.equal([{ lines: 4, failedSoFar: 0 }]);
+      expect(delivery.stats.failed.geo).to.equal(4);
+    });
+
     it("stops at a fatal answer, keeping its records", async () => {
       const file = path.join(dir, "f.jsonl");
       const delivery = new Delivery(
