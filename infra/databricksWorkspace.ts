@@ -13,6 +13,12 @@ import {
   unityCatalogStorage,
 } from "./databricksStorage";
 import { buildJobWheel, JobWheel, perTableOption } from "./jobPackage";
+import {
+  batchRunSettings,
+  batchTaskRetries,
+  failureNotifications,
+  streamContinuousSettings,
+} from "./jobSettings";
 import { PerTable } from "./names";
 import { unityCatalogNames } from "./physicalNames";
 
@@ -30,6 +36,10 @@ export interface DatabricksWorkspaceArgs {
   nodeTypeId: string;
   autoterminationMinutes: number;
   streamJobPaused: boolean;
+  /** Who hears of a failed run of either job: e-mail addresses and a webhook (a workspace notification destination). */
+  jobFailure: { emails: string[]; webhookUrl: pulumi.Input<string> | undefined };
+  batchTimeoutMinutes: number;
+  batchMaxRetries: number;
   storage: DatabricksStorage;
   /** An existing Unity Catalog catalog for the Delta tables. */
   catalog: string | undefined;
@@ -248,14 +258,30 @@ export class DatabricksWorkspace extends pulumi.ComponentResource {
       pythonWheelTask: { packageName: wheel.project.name, entryPoint: ENTRY_POINTS[key], parameters },
     });
     const afterStorage = { ...inWorkspace, dependsOn: [...ready, wheelFile] };
+    const webhook =
+      args.jobFailure.webhookUrl !== undefined
+        ? new databricks.NotificationDestination(
+            `${name}-failure-webhook`,
+            {
+              displayName: `${args.prefix} job failures`,
+              config: { genericWebhook: { url: args.jobFailure.webhookUrl } },
+            },
+            inWorkspace,
+          )
+        : undefined;
+    const notifications = failureNotifications({
+      emails: args.jobFailure.emails,
+      webhookDestinationId: webhook?.id,
+    });
 
     this.batchJob = new databricks.Job(
       `${name}-batch-job`,
       {
         name: `${args.prefix}-batch`,
         description: "Cleans the three topics and computes the gold tables (triggered by Airflow).",
-        maxConcurrentRuns: 1,
-        tasks: [wheelTask("batch", commandLines.batch)],
+        ...batchRunSettings(args.batchTimeoutMinutes),
+        ...notifications,
+        tasks: [{ ...wheelTask("batch", commandLines.batch), ...batchTaskRetries(args.batchMaxRetries) }],
       },
       afterStorage,
     );
@@ -264,7 +290,8 @@ export class DatabricksWorkspace extends pulumi.ComponentResource {
       {
         name: `${args.prefix}-stream`,
         description: "Reads the three Kinesis streams continuously and writes the cleaned Delta tables.",
-        continuous: { pauseStatus: args.streamJobPaused ? "PAUSED" : "UNPAUSED" },
+        continuous: streamContinuousSettings(args.streamJobPaused),
+        ...notifications,
         tasks: [wheelTask("stream", commandLines.stream)],
       },
       afterStorage,

@@ -1,12 +1,16 @@
 // Network: a VPC over several availability zones, private subnets for the pipeline's servers, public subnets
-// with NAT for their egress, and one security group per peer opening only what that peer needs.
+// with NAT for their egress, and one security group per peer opening only what that peer needs; S3 traffic
+// through a gateway endpoint (not the NAT), VPC flow logs, and the default security group without rules.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { serviceTrustPolicy } from "./iam";
+import { flowLogsPolicy } from "./operationsIam";
 import { REST_PROXY_PORT } from "./restProxyUserData";
 
 export const MSK_IAM_PORT = 9098;
 
 export interface NetworkArgs {
+  region: string;
   vpcCidr: string;
   azCount: number;
   natGatewayPerAz: boolean;
@@ -92,6 +96,7 @@ export class Network extends pulumi.ComponentResource {
       );
     });
 
+    const privateRouteTables: aws.ec2.RouteTable[] = [];
     const privateSubnets = privateCidrs.map((cidrBlock, zone) => {
       const subnet = new aws.ec2.Subnet(
         `${name}-private-${zone}`,
@@ -111,6 +116,7 @@ export class Network extends pulumi.ComponentResource {
         },
         parent,
       );
+      privateRouteTables.push(routes);
       new aws.ec2.RouteTableAssociation(
         `${name}-private-${zone}`,
         { subnetId: subnet.id, routeTableId: routes.id },
@@ -118,6 +124,55 @@ export class Network extends pulumi.ComponentResource {
       );
       return subnet;
     });
+    // S3 (the data and DAG buckets, the connector plugin) goes through the gateway endpoint, free of NAT charges.
+    new aws.ec2.VpcEndpoint(
+      `${name}-s3`,
+      {
+        vpcId: this.vpc.id,
+        serviceName: `com.amazonaws.${args.region}.s3`,
+        vpcEndpointType: "Gateway",
+        routeTableIds: privateRouteTables.map((table) => table.id),
+        tags: { Name: `${name}-s3` },
+      },
+      parent,
+    );
+
+    // Flow logs of every interface, to a log group (retention and key: infra/hardening.ts).
+    const flowLogs = new aws.cloudwatch.LogGroup(
+      `${name}-flow-logs`,
+      { name: `/pinterest/${name}/vpc-flow-logs` },
+      parent,
+    );
+    const flowLogsRole = new aws.iam.Role(
+      `${name}-flow-logs`,
+      { assumeRolePolicy: JSON.stringify(serviceTrustPolicy(["vpc-flow-logs.amazonaws.com"])) },
+      parent,
+    );
+    const flowLogsWrite = new aws.iam.RolePolicy(
+      `${name}-flow-logs`,
+      { role: flowLogsRole.id, policy: flowLogs.arn.apply((arn) => JSON.stringify(flowLogsPolicy(arn))) },
+      parent,
+    );
+    new aws.ec2.FlowLog(
+      `${name}-flow-logs`,
+      {
+        vpcId: this.vpc.id,
+        trafficType: "ALL",
+        logDestinationType: "cloud-watch-logs",
+        logDestination: flowLogs.arn,
+        iamRoleArn: flowLogsRole.arn,
+        maxAggregationInterval: 600,
+      },
+      { parent: this, dependsOn: [flowLogsWrite] },
+    );
+
+    // Adopting the VPC's default security group without rules removes AWS's allow-all rules from it.
+    new aws.ec2.DefaultSecurityGroup(
+      `${name}-default-sg`,
+      { vpcId: this.vpc.id, tags: { Name: `${name}-default-closed` } },
+      parent,
+    );
+
     this.publicSubnetIds = publicSubnets.map((subnet) => subnet.id);
     this.privateSubnetIds = privateSubnets.map((subnet) => subnet.id);
 

@@ -5,11 +5,13 @@ import { AlarmSpec, alarmSpecs, AlarmTargets } from "../../infra/alarms";
 import { AlarmThresholds, CONFIG_KEYS, parseConfig } from "../../infra/config";
 import { PROJECT } from "../../infra/names";
 import { loadStackConfig } from "./harness/stackConfig";
+import { TEST_CONFLUENT_SHA256, TEST_CONNECTOR_ARCHIVE_SHA256 } from "./harness/stackRun";
 
 const DEV_USER_SET = {
   [`${PROJECT}:databricksHost`]: "https://dbc-1234abcd-5678.cloud.databricks.com",
-  [`${PROJECT}:databricksCrossAccountRoleName`]: "dbx-cross-account",
   [`${PROJECT}:databricksToken`]: "dapi-dev-token",
+  [`${PROJECT}:confluentSha256`]: TEST_CONFLUENT_SHA256,
+  [`${PROJECT}:connectPluginSha256`]: TEST_CONNECTOR_ARCHIVE_SHA256,
 };
 
 const THRESHOLDS: AlarmThresholds = {
@@ -188,17 +190,21 @@ describe("alarm specs (infra/alarms.ts)", () => {
     // The dev stack's config as the CLI hands it over (Pulumi.yaml defaults, Pulumi.dev.yaml, what users set).
     const { values } = loadStackConfig("dev", DEV_USER_SET, []);
     const base = values;
+    // A value inside each key's valid range that differs from its default.
+    const setTo = (configKey: string) =>
+      ({ alarmApiLatencyP99Ms: 100, alarmIteratorAgeMs: 5000 })[configKey as string] ?? 5;
     for (const spec of specs) {
       expect(CONFIG_KEYS).to.include(spec.configKey);
-      const config = parseConfig({ ...base, [`${PROJECT}:${spec.configKey}`]: "4" }, "dev");
+      const value = setTo(spec.configKey);
+      const config = parseConfig({ ...base, [`${PROJECT}:${spec.configKey}`]: String(value) }, "dev");
       const again = alarmSpecs(TARGETS, config.monitoring.thresholds).find(
         (candidate) => candidate.key === spec.key,
       ) as AlarmSpec<string>;
-      const applied =
-        spec.configKey === "alarmStatusCheckFailedMinutes" ? again.evaluationPeriods : again.threshold;
       if (spec.configKey === "alarmNoNewObjectsHours")
-        expect(again.queries?.[0].metric?.period).to.equal(4 * 3600);
-      else expect(applied, spec.key).to.equal(4);
+        expect(again.queries?.[0].metric?.period, spec.key).to.equal(value * 3600);
+      else if (spec.configKey === "alarmStatusCheckFailedMinutes")
+        expect(again.evaluationPeriods, spec.key).to.equal(value);
+      else expect(again.threshold, spec.key).to.equal(value);
     }
   });
 

@@ -15,7 +15,7 @@ export interface RecordedResource {
   state: Record<string, unknown>;
   provider?: string;
   /** The resource's `protect` option. */
-  protect: boolean;
+  protect?: boolean;
   /** The URN of the resource's parent (its component, or the stack). */
   parent?: string;
 }
