@@ -82,7 +82,7 @@ describe("contract: the TypeScript reader", () => {
       "country_category_activity_1m",
       "trending_profiles",
     ]);
-    for (const table of [...contract.GOLD, ...contract.METRICS]) expect(table.columns).to.not.be.empty;
+    for (const table of [...contract.GOLD, ...contract.METRICS]) expect(table.columns).to.have.length.greaterThan(0);
   });
 });
 
