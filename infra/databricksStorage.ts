@@ -110,11 +110,7 @@ function credentialRole(
     },
     opts,
   );
-  const rolePolicy = new aws.iam.RolePolicy(
-    name,
-    { role: role.id, policy: role.arn.apply(policy) },
-    opts,
-  );
+  const rolePolicy = new aws.iam.RolePolicy(name, { role: role.id, policy: role.arn.apply(policy) }, opts);
   return { role, policy: rolePolicy };
 }
 
@@ -275,8 +271,9 @@ export function mountStorage(
     { role: args.crossAccountRoleName, policy: dataRole.arn.apply((arn) => json(passRolePolicy(arn))) },
     aws_,
   );
-  // Registration validates by starting a cluster with the profile, which fails while IAM has not propagated
-  // the new profile (databricks/terraform-provider-databricks#779); the clusters using it come later anyway.
+  // Registration validates the profile with a dry-run instance launch, which fails while IAM has not propagated
+  // the new profile (databricks/terraform-provider-databricks#779, #1226: the maintainers' answer is
+  // skip_validation); the clusters using it come later anyway.
   const workspaceProfile = new databricks.InstanceProfile(
     `${name}-instance-profile`,
     { instanceProfileArn: profile.arn, skipValidation: true },

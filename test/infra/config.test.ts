@@ -1,4 +1,6 @@
 import { expect } from "chai";
+import { readFileSync } from "fs";
+import * as path from "path";
 import { CONFIG_KEYS, ConfigError, OPTIONAL_KEYS, parseConfig, SECRET_KEYS } from "../../infra/config";
 import { PROJECT } from "../../infra/names";
 import { readProjectFile, readStackFile } from "./harness/stackConfig";
@@ -221,6 +223,46 @@ describe("stack config", () => {
         }
       });
     }
+
+    it("docs/deploying.md's config table is Pulumi.yaml's keys, types, defaults and descriptions, and the stack files' values", () => {
+      const doc = readFileSync(path.join(__dirname, "..", "..", "docs", "deploying.md"), "utf8");
+      const start = doc.indexOf("| key | type | default | dev | prod | meaning |");
+      expect(start, "the config table").to.be.greaterThan(0);
+      const rows = doc
+        .slice(start)
+        .split("\n")
+        .slice(2)
+        .filter((line) => line.startsWith("| `"))
+        .map((line) => line.slice(2, -2).split(" | "));
+      const table = new Map(rows.map(([name, ...cells]) => [name.replace(/`/g, ""), cells]));
+      expect([...table.keys()].sort()).to.deep.equal([...CONFIG_KEYS].sort());
+      const cell = (value: unknown) => (value === undefined ? "" : `\`${String(value)}\``);
+      const dev = readStackFile("dev");
+      const prod = readStackFile("prod");
+      for (const [name, spec] of Object.entries(project.config)) {
+        const [type, defaultCell, devCell, prodCell, meaning] = table.get(name) as string[];
+        expect(type, name).to.equal(spec.type);
+        expect(defaultCell, name).to.equal(spec.default === undefined ? "**required**" : cell(spec.default));
+        expect(meaning, name).to.equal((spec as { description?: string }).description);
+        expect(devCell, name).to.equal(cell(dev[key(name)]));
+        expect(prodCell, name).to.equal(cell(prod[key(name)]));
+      }
+      for (const name of OPTIONAL_KEYS) {
+        const [type, , devCell, prodCell] = table.get(name) as string[];
+        expect(type, name).to.equal(SECRET_KEYS.includes(name) ? "string, secret" : "string");
+        expect(devCell, name).to.equal(cell(dev[key(name)]));
+        expect(prodCell, name).to.equal(cell(prod[key(name)]));
+      }
+      // The defaults the program applies are the table's: a config of the required keys alone parses to the
+      // same as one that spells every documented default out.
+      const documented = Object.fromEntries(
+        [...table.entries()]
+          .filter(([, [, value]]) => /^`.*`$/.test(value))
+          .map(([name, [, value]]) => [key(name), value.slice(1, -1)]),
+      );
+      delete documented[key("mskIamAuthSha256")];
+      expect(parseConfig({ ...minimal, ...documented }, "dev")).to.deep.equal(parseConfig(minimal, "dev"));
+    });
 
     for (const stack of ["dev", "prod"]) {
       it(`Pulumi.${stack}.yaml holds no secret, encrypted or not, and only known keys`, () => {

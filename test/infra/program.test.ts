@@ -509,8 +509,9 @@ for (const stack of ["dev", "prod"] as const) {
           );
           const model = models.get(modelName);
           expect(model?.contentType, method.name).to.equal(contentType);
-          expect((JSON.parse(model?.schema as string) as Json).required, method.name).to.be.an("array").that
-            .is.not.empty;
+          expect((JSON.parse(model?.schema as string) as Json).required, method.name)
+            .to.be.an("array")
+            .with.length.greaterThan(0);
         }
         // The produce route's model is keyed by Kafka REST's content type (the one the emulator sends).
         const produce = withBody.find((method) => method.inputs.httpMethod === "POST");

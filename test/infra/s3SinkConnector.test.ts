@@ -79,7 +79,7 @@ describe("S3 sink configuration against Aiven's connector 2.15.0", () => {
       `https://sts.${config["aws.s3.region"]}.amazonaws.com`,
     );
     // Lines 730-738: a bucket name must be set.
-    expect(config["aws.s3.bucket.name"]).to.be.a("string").that.is.not.empty;
+    expect(config["aws.s3.bucket.name"]).to.match(/^[a-z0-9][a-z0-9.-]+[a-z0-9]$/);
   });
 
   it("the STS role is assumed with the default credential chain, i.e. MSK Connect's execution role", () => {
