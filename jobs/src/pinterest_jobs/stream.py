@@ -67,6 +67,22 @@ def _empty_records(spark: SparkSession) -> DataFrame:
     return spark.createDataFrame([], f"payload string, source string, {ARRIVED_AT} timestamp")
 
 
+def clean(table: str, records: DataFrame) -> tuple[DataFrame, DataFrame]:
+    """The clean rows with `arrived_at` (one per record, not yet deduplicated) and the quarantine rows.
+
+    The cleaning functions see only `payload` and `source`, as in the batch job; a clean row gets the arrival
+    time back through its payload (copies of one record share the payload, and the earliest arrival counts)."""
+    cleaned = CLEANERS[table](records.select("payload", "source"))
+    arrivals = records.groupBy("payload").agg(F.min(ARRIVED_AT).alias(ARRIVED_AT))
+    rows = (
+        cleaned.checked.where(F.col("reason").isNull())
+        .select(*cleaned.columns, "payload")
+        .join(arrivals, "payload")
+        .select(*cleaned.columns, ARRIVED_AT)
+    )
+    return rows, cleaned.quarantine
+
+
 def first_arrival(rows: DataFrame) -> DataFrame:
     """One row per `ind`, with the earliest arrival among its copies. Copies of one record are identical
     otherwise; if two ever differ, the greatest one wins, so the choice does not depend on arrival order."""
@@ -92,11 +108,8 @@ def write_batch(output: Output, checkpoint: str) -> Callable[[DataFrame, int], N
         if not writer_ids:
             writer_ids.append(f"{QUERY_NAME}-{query_id(spark, checkpoint)}")
         batch = batch.persist()
-        cleaned = {
-            table: CLEANERS[table](batch.where(F.col("table") == table).drop("table")).persist()
-            for table in TABLES
-        }
-        clean_rows = {table: first_arrival(cleaned[table].rows).persist() for table in TABLES}
+        cleaned = {table: clean(table, batch.where(F.col("table") == table)) for table in TABLES}
+        clean_rows = {table: first_arrival(cleaned[table][0]).persist() for table in TABLES}
         for table in TABLES:
             (
                 output.delta(spark, STREAM_TABLES[table])
@@ -105,9 +118,9 @@ def write_batch(output: Output, checkpoint: str) -> Callable[[DataFrame, int], N
                 .whenNotMatchedInsertAll()
                 .execute()
             )
-        quarantine = cleaned[TABLES[0]].quarantine
+        quarantine = cleaned[TABLES[0]][1]
         for table in TABLES[1:]:
-            quarantine = quarantine.unionByName(cleaned[table].quarantine)
+            quarantine = quarantine.unionByName(cleaned[table][1])
         writer = (
             quarantine.write.format("delta")
             .mode("append")
@@ -126,7 +139,7 @@ def write_batch(output: Output, checkpoint: str) -> Callable[[DataFrame, int], N
             clean_rows["pin"].select("ind"),
             clean_rows["geo"].select("ind"),
         )
-        for frame in (*cleaned.values(), *clean_rows.values()):
+        for frame in clean_rows.values():
             frame.unpersist()
         batch.unpersist()
 
@@ -135,10 +148,10 @@ def write_batch(output: Output, checkpoint: str) -> Callable[[DataFrame, int], N
 
 def ensure_tables(spark: SparkSession, output: Output) -> None:
     """Creates the empty Delta tables the micro-batches merge into."""
-    rows = {table: CLEANERS[table](_empty_records(spark)).rows.schema for table in TABLES}
+    rows = {table: clean(table, _empty_records(spark))[0].schema for table in TABLES}
     for table in TABLES:
         output.ensure(spark, STREAM_TABLES[table], rows[table])
-    output.ensure(spark, STREAM_QUARANTINE_TABLE, CLEANERS["pin"](_empty_records(spark)).quarantine.schema)
+    output.ensure(spark, STREAM_QUARANTINE_TABLE, clean("pin", _empty_records(spark))[1].schema)
     for name, frame in metrics.empty_metrics(spark, rows["pin"], rows["geo"]).items():
         output.ensure(spark, name, frame.schema)
 
