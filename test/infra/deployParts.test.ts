@@ -7,7 +7,8 @@ import { tmpdir } from "os";
 import * as path from "path";
 import { artifactFileName, fetchVerified, PinnedArtifact } from "../../infra/artifacts";
 import { storageLayout } from "../../infra/databricksStorage";
-import { deploymentFingerprint } from "../../infra/ingestApi";
+import { deploymentFingerprint, KAFKA_JSON_CONTENT_TYPE, REQUEST_BODY_SCHEMAS } from "../../infra/ingestApi";
+import { KAFKA_CONTENT_TYPE, kafkaBody, kinesisRecordBody, kinesisRecordsBody } from "../../emulator/wire";
 import {
   restProxyLoadBalancerName,
   restProxyTargetGroupName,
@@ -175,4 +176,61 @@ describe("physical names", () => {
       landingSchema: "pinpipe_dev_landing",
     });
   });
+});
+
+/** The subset of JSON schema draft 4 the request models use: type, required, properties, items, minItems, minLength. */
+function schemaErrors(schema: Record<string, unknown>, value: unknown, at = "$"): string[] {
+  const errors: string[] = [];
+  const type = schema.type as string | undefined;
+  const isObject = typeof value === "object" && value !== null && !Array.isArray(value);
+  if (type === "object" && !isObject) return [`${at} is not an object`];
+  if (type === "array" && !Array.isArray(value)) return [`${at} is not an array`];
+  if (type === "string" && typeof value !== "string") return [`${at} is not a string`];
+  if (isObject) {
+    const object = value as Record<string, unknown>;
+    for (const name of (schema.required as string[] | undefined) ?? [])
+      if (!(name in object)) errors.push(`${at}.${name} is missing`);
+    for (const [name, sub] of Object.entries(
+      (schema.properties as Record<string, Record<string, unknown>>) ?? {},
+    ))
+      if (name in object) errors.push(...schemaErrors(sub, object[name], `${at}.${name}`));
+  }
+  if (Array.isArray(value)) {
+    if (value.length < ((schema.minItems as number | undefined) ?? 0)) errors.push(`${at} has too few items`);
+    const items = schema.items as Record<string, unknown> | undefined;
+    if (items) value.forEach((item, index) => errors.push(...schemaErrors(items, item, `${at}[${index}]`)));
+  }
+  if (typeof value === "string" && value.length < ((schema.minLength as number | undefined) ?? 0))
+    errors.push(`${at} is too short`);
+  return errors;
+}
+
+describe("API Gateway request models", () => {
+  const row = { index: 7528, title: "t" };
+  it("accept what the emulator sends (DATA-CONTRACT section 2), under the content type it sends", () => {
+    expect(KAFKA_JSON_CONTENT_TYPE).to.equal(KAFKA_CONTENT_TYPE);
+    expect(schemaErrors(REQUEST_BODY_SCHEMAS.produce, kafkaBody([row]))).to.deep.equal([]);
+    expect(
+      schemaErrors(REQUEST_BODY_SCHEMAS.PutRecord, kinesisRecordBody("p-pin", "pin", row)),
+    ).to.deep.equal([]);
+    expect(
+      schemaErrors(REQUEST_BODY_SCHEMAS.PutRecords, kinesisRecordsBody("p-pin", "pin", [row])),
+    ).to.deep.equal([]);
+  });
+
+  const bad: [keyof typeof REQUEST_BODY_SCHEMAS, unknown][] = [
+    ["produce", {}],
+    ["produce", { records: [] }],
+    ["produce", { records: [{ key: "k" }] }],
+    ["produce", [row]],
+    ["PutRecord", { Data: row }],
+    ["PutRecord", { Data: row, PartitionKey: "" }],
+    ["PutRecords", { Records: [] }],
+    ["PutRecords", { Records: [{ Data: row }] }],
+  ];
+  for (const [model, body] of bad) {
+    it(`refuse ${model} body ${JSON.stringify(body)}`, () => {
+      expect(schemaErrors(REQUEST_BODY_SCHEMAS[model], body)).not.to.deep.equal([]);
+    });
+  }
 });
