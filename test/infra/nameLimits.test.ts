@@ -122,23 +122,24 @@ export const NAME_LIMITS: Record<string, NameLimit> = {
     property: "name",
     maxLength: 128,
     pattern: /^[a-zA-Z0-9_.-]+$/,
-    source: "Kinesis API Reference, CreateStream: StreamName 1-128, [a-zA-Z0-9_.-]+",
-    confirmed: false,
+    source: "Kinesis API (StreamName, as the AWS SDK for .NET documents it): length 1-128, [a-zA-Z0-9_.-]+",
+    confirmed: true,
   },
   "aws:s3/bucket:Bucket": {
     property: "bucket",
     maxLength: 63,
     pattern: /^[a-z0-9][a-z0-9.-]*[a-z0-9]$/,
     source:
-      "S3 user guide, general purpose bucket naming rules: 3-63 characters, lowercase, digits, dots, hyphens",
-    confirmed: false,
+      "S3 user guide, General purpose bucket naming rules: 3 to 63 characters; lowercase letters, numbers, dots, hyphens; a letter or number at both ends",
+    confirmed: true,
   },
   "aws:cloudwatch/logGroup:LogGroup": {
     property: "name",
     maxLength: 512,
     pattern: /^[\w\-/.#]+$/,
-    source: "CloudWatch Logs API Reference, CreateLogGroup: logGroupName 1-512, [\\.\\-_/#A-Za-z0-9]+",
-    confirmed: false,
+    source:
+      "CloudWatch Logs, CreateLogGroup (AWS::Logs::LogGroup in @pulumi/aws-native): 1 to 512 characters of a-z A-Z 0-9 _ - / . (and # in the API model)",
+    confirmed: true,
   },
   "aws:secretsmanager/secret:Secret": {
     property: "name",
