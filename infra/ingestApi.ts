@@ -392,6 +392,13 @@ export class IngestApi extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: accountLogging },
     );
+    // The group API Gateway writes the stage's execution logs to, declared so that the stack sets its retention
+    // (API Gateway would create it on the first logged request, without expiry).
+    const executionLogs = new aws.cloudwatch.LogGroup(
+      `${name}-execution-logs`,
+      { name: pulumi.interpolate`API-Gateway-Execution-Logs_${this.api.id}/${this.stage.stageName}` },
+      parent,
+    );
     new aws.apigateway.MethodSettings(
       `${name}-method-settings`,
       {
@@ -400,7 +407,7 @@ export class IngestApi extends pulumi.ComponentResource {
         methodPath: "*/*",
         settings: { metricsEnabled: true, loggingLevel: "ERROR" },
       },
-      parent,
+      { parent: this, dependsOn: [executionLogs] },
     );
     const usagePlan = new aws.apigateway.UsagePlan(
       `${name}-usage-plan`,

@@ -62,6 +62,17 @@ export function mwaaAirflowOptions(prefix: string): Record<string, string> {
   };
 }
 
+/**
+ * The log groups MWAA writes its five kinds of Airflow logs to (the execution role's logs grant is on
+ * `airflow-<environment>-*`). Declared before the environment, which then uses them, so that the stack sets
+ * their retention; MWAA would otherwise create them without expiry.
+ */
+export function mwaaLogGroupNames(environmentName: string): string[] {
+  return ["DAGProcessing", "Scheduler", "Task", "WebServer", "Worker"].map(
+    (logType) => `airflow-${environmentName}-${logType}`,
+  );
+}
+
 export class Orchestration extends pulumi.ComponentResource {
   readonly dagBucket: aws.s3.Bucket;
   readonly environment: aws.mwaa.Environment;
@@ -162,6 +173,15 @@ export class Orchestration extends pulumi.ComponentResource {
       parent,
     );
 
+    // Retention (and key) from the stack's hardening transformation (infra/hardeningTransforms.ts).
+    const airflowLogs = mwaaLogGroupNames(args.environmentName).map(
+      (logGroupName) =>
+        new aws.cloudwatch.LogGroup(
+          `${name}-${logGroupName.split("-").pop()?.toLowerCase()}-logs`,
+          { name: logGroupName },
+          parent,
+        ),
+    );
     const logging = { enabled: true, logLevel: "INFO" };
     this.environment = new aws.mwaa.Environment(
       `${name}-mwaa`,
@@ -187,7 +207,7 @@ export class Orchestration extends pulumi.ComponentResource {
           workerLogs: logging,
         },
       },
-      { parent: this, dependsOn: [rolePolicy, connectionValue, dagFile, ...dags.ready] },
+      { parent: this, dependsOn: [rolePolicy, connectionValue, dagFile, ...dags.ready, ...airflowLogs] },
     );
     this.webserverUrl = pulumi.interpolate`https://${this.environment.webserverUrl}`;
     this.registerOutputs({ dagBucket: this.dagBucket.bucket, webserverUrl: this.webserverUrl });
