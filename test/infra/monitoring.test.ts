@@ -416,7 +416,8 @@ for (const stack of ["dev", "prod"] as const) {
 
       it("every AWS resource comes from the stack's provider, whose default tags are stack, prefix and owner", () => {
         const provider = r.one("pulumi:providers:aws");
-        // pulumi-aws sends defaultTags to its provider as JSON (node_modules/@pulumi/aws/provider.js).
+        // pulumi-aws 7.48 sends defaultTags to its provider as JSON: node_modules/@pulumi/aws/provider.js:66
+        // (resourceInputs["defaultTags"] = ...apply(JSON.stringify)); the type is ProviderDefaultTags {tags}.
         expect(JSON.parse(provider.inputs.defaultTags as string)).to.deep.equal({
           tags: { stack, prefix, owner: config.owner },
         });
