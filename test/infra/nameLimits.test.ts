@@ -157,31 +157,36 @@ export const NAME_LIMITS: Record<string, NameLimit> = {
   "aws:apigateway/restApi:RestApi": {
     property: "name",
     maxLength: 1024,
-    source: "API Gateway API Reference, CreateRestApi: name required (no tighter limit published)",
+    source:
+      "API Gateway API Reference, CreateRestApi: name (its limit not checked here: 1024 is a bound of this table, not the service's)",
     confirmed: false,
   },
   "aws:apigateway/apiKey:ApiKey": {
     property: "name",
     maxLength: 1024,
-    source: "API Gateway API Reference, CreateApiKey: name (no tighter limit published)",
+    source:
+      "API Gateway API Reference, CreateApiKey: name (its limit not checked here: 1024 is a bound of this table, not the service\'s)",
     confirmed: false,
   },
   "aws:apigateway/usagePlan:UsagePlan": {
     property: "name",
     maxLength: 1024,
-    source: "API Gateway API Reference, CreateUsagePlan: name (no tighter limit published)",
+    source:
+      "API Gateway API Reference, CreateUsagePlan: name (its limit not checked here: 1024 is a bound of this table, not the service\'s)",
     confirmed: false,
   },
   "aws:apigateway/vpcLink:VpcLink": {
     property: "name",
     maxLength: 1024,
-    source: "API Gateway API Reference, CreateVpcLink: name (no tighter limit published)",
+    source:
+      "API Gateway API Reference, CreateVpcLink: name (its limit not checked here: 1024 is a bound of this table, not the service\'s)",
     confirmed: false,
   },
   "aws:apigateway/requestValidator:RequestValidator": {
     property: "name",
     maxLength: 1024,
-    source: "API Gateway API Reference, CreateRequestValidator: name (no tighter limit published)",
+    source:
+      "API Gateway API Reference, CreateRequestValidator: name (its limit not checked here: 1024 is a bound of this table, not the service\'s)",
     confirmed: false,
   },
   "aws:sns/topic:Topic": {
@@ -274,7 +279,8 @@ export const NAME_LIMITS: Record<string, NameLimit> = {
   "databricks:index/cluster:Cluster": {
     property: "clusterName",
     maxLength: 100,
-    source: "Databricks Clusters API, create: cluster_name (kept well under 100 characters here)",
+    source:
+      "Databricks Clusters API, create: cluster_name (its limit not checked here: 100 is a bound of this table)",
     confirmed: false,
   },
   "databricks:index/notificationDestination:NotificationDestination": {
