@@ -84,6 +84,58 @@ describe("local CLI: --help and --version answer before anything is installed", 
     });
   }
 
+  const refused: [string[], string][] = [
+    [["--bogus"], 'local: unknown flag "--bogus"'],
+    [["start"], 'local: unknown command "start": use up, status, logs, jobs or down'],
+    [["status", "--jsn"], 'local: unknown flag "--jsn"'],
+  ];
+  for (const [argv, line] of refused) {
+    it(`tools/local.sh ${argv.join(" ")} is refused with exit 2 before anything is installed`, () => {
+      const result = spawnSync("/bin/bash", [path.join(ROOT, "tools/local.sh"), ...argv], {
+        encoding: "utf8",
+        env: { PATH: "/nonexistent" },
+      });
+      expect(result.status).to.equal(2);
+      expect(result.stdout).to.equal("");
+      expect(result.stderr).to.equal(`${line}\nsee: npm run local -- --help\n`);
+    });
+  }
+
+  it("every flag the usage lists passes the early check and local/cli.ts's parser", function () {
+    this.timeout(20_000);
+    const flags = [...USAGE.matchAll(/^ {2}(?:(-[a-z]), )?(--[a-z-]+)/gm)]
+      .flatMap((m) => [m[2], m[1]])
+      .filter(Boolean);
+    expect(flags).to.include.members([
+      "--posts",
+      "--keep",
+      "--json",
+      "--follow",
+      "-f",
+      "--help",
+      "-h",
+      "--version",
+    ]);
+    const valueOf: Record<string, string> = {
+      "--posts": "5",
+      "--summary": "s.json",
+      "--state-dir": "d",
+      "--prefix": "abc",
+      "--port-base": "0",
+    };
+    const commandOf: Record<string, string> = { "--follow": "logs", "-f": "logs" };
+    for (const flag of flags) {
+      const argv = [commandOf[flag] ?? "up", flag, ...(valueOf[flag] ? [valueOf[flag]] : [])];
+      // With an empty PATH the install cannot start: the run ends there (exit 127), not at the early check (exit 2).
+      const result = spawnSync("/bin/bash", [path.join(ROOT, "tools/local.sh"), ...argv], {
+        encoding: "utf8",
+        env: { PATH: "/nonexistent" },
+      });
+      expect(result.status, `${flag}: ${result.stderr}`).to.not.equal(2);
+      expect(() => parseArgs(argv), flag).to.not.throw();
+    }
+  });
+
   it("--version prints the project's version", () => {
     const result = spawnSync("bash", [path.join(ROOT, "tools/local.sh"), "--version"], { encoding: "utf8" });
     const { version } = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as {
