@@ -18,6 +18,8 @@ export interface CliArgs {
   posts: number;
   summaryFile?: string;
   keep: boolean;
+  /** `up --live`: the stream job runs continuously and the metrics print until Ctrl-C or local:down. */
+  live: boolean;
   json: boolean;
   follow: boolean;
   stateDir: string;
@@ -40,6 +42,7 @@ function integer(flag: string, text: string | undefined, min: number, max: numbe
 const ONLY_FOR: Record<string, Command[]> = {
   "--posts": ["up"],
   "--keep": ["up"],
+  "--live": ["up"],
   "--summary": ["up", "jobs"],
   "--json": ["up", "jobs", "status"],
   "--follow": ["logs"],
@@ -50,6 +53,7 @@ export function parseArgs(argv: string[]): CliArgs {
     command: "up",
     posts: 2000,
     keep: false,
+    live: false,
     json: false,
     follow: false,
     stateDir: DEFAULT_STATE_DIR,
@@ -84,6 +88,9 @@ export function parseArgs(argv: string[]): CliArgs {
         break;
       case "--keep":
         args.keep = true;
+        break;
+      case "--live":
+        args.live = true;
         break;
       case "--json":
         args.json = true;

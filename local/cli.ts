@@ -8,6 +8,7 @@ import { parseArgs, serveArgs, USAGE, type CliArgs } from "./args";
 import { formatTable } from "./delta";
 import { isAlive, readStackFile, requireKeptStack, type StackFile } from "./kept-stack";
 import { layoutOf, type Layout } from "./layout";
+import { live } from "./live";
 import { listLogs, logFile, printLog } from "./logs";
 import {
   finish,
@@ -97,6 +98,7 @@ function onInterrupt(
 }
 
 async function up(args: CliArgs): Promise<number> {
+  if (args.live) return live(args, say);
   const layout = layoutOf(args.stateDir);
   prepareStateDir(layout);
   const running: StepContext["running"] = new Set();
