@@ -40,6 +40,8 @@ export interface DatabricksWorkspaceArgs {
   jobFailure: { emails: string[]; webhookUrl: pulumi.Input<string> | undefined };
   batchTimeoutMinutes: number;
   batchMaxRetries: number;
+  /** The stack's tags, set on the job clusters too: Databricks puts custom tags on their EC2 instances and volumes. */
+  tags: Record<string, string>;
   storage: DatabricksStorage;
   /** An existing Unity Catalog catalog for the Delta tables. */
   catalog: string | undefined;
@@ -145,6 +147,7 @@ export class DatabricksWorkspace extends pulumi.ComponentResource {
       },
       ...accessMode,
       ...SINGLE_NODE,
+      customTags: { ...args.tags, ...SINGLE_NODE.customTags },
     });
 
     const wheel = buildJobWheel();

@@ -48,11 +48,12 @@ const { prefix, region } = config;
 // Stack outputs of DATA-CONTRACT section 6 (with apiUrl and apiKey below).
 export const topics = topicNames(prefix);
 export const streams = streamNames(prefix);
+const tags = stackTags({ stack: config.stack, prefix, owner: config.owner });
 // Every AWS resource goes through this provider: its default tags say which stack, prefix and owner it is of.
 // (pulumi-aws 7.48 provider: defaultTags {tags}, node_modules/@pulumi/aws/provider.d.ts ProviderDefaultTags.)
 const awsProvider = new aws.Provider(`${prefix}-aws`, {
   region,
-  defaultTags: { tags: stackTags({ stack: config.stack, prefix, owner: config.owner }) },
+  defaultTags: { tags },
 });
 const accountId = aws.getCallerIdentityOutput({}, { provider: awsProvider }).accountId;
 const encryptionKey =
@@ -153,6 +154,7 @@ const workspace = new DatabricksWorkspace(
     },
     batchTimeoutMinutes: config.jobs.batchTimeoutMinutes,
     batchMaxRetries: config.jobs.batchMaxRetries,
+    tags,
     storage: config.databricks.storage,
     catalog: config.databricks.catalog,
     schemaNames: deltaSchemaNames(prefix),

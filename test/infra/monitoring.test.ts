@@ -458,6 +458,20 @@ for (const stack of ["dev", "prod"] as const) {
         }
       });
 
+      it("job clusters carry the stack's tags, which Databricks puts on their EC2 instances and volumes", () => {
+        // custom_tags: "Databricks will tag all cluster resources (e.g., AWS instances and EBS volumes) with these
+        // tags" (databricks-sdk-py, databricks/sdk/service/compute.py, ClusterSpec.custom_tags).
+        for (const job of r.all("databricks:index/job:Job")) {
+          const cluster = (job.inputs.tasks as Json[])[0].newCluster as Json;
+          expect(cluster.customTags, job.name).to.deep.equal({
+            stack,
+            prefix,
+            owner: config.owner,
+            ResourceClass: "SingleNode",
+          });
+        }
+      });
+
       it("the batch job runs once at a time, within the timeout, and retries a failed task", () => {
         const job = r.one("databricks:index/job:Job", "-batch-job");
         expect(job.inputs.maxConcurrentRuns).to.equal(1);
