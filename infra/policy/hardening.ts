@@ -131,7 +131,9 @@ export const hardeningPolicies: (ResourceValidationPolicy | StackValidationPolic
     `The data lake bucket of the ${PROD_STACK} stack is protected: no update or destroy deletes it.`,
     (args, report) => {
       if (args.type !== T.bucket || !isProd(args.urn)) return;
-      if ((args.opts.parent ?? "").includes(`::${DATA_LAKE_COMPONENT}::`) && args.opts.protect !== true)
+      // The parent's URN ends in its (possibly parent-qualified) type and name: ...::[Parent$]DataLake::<name>.
+      const inDataLake = new RegExp(`(::|\\$)${DATA_LAKE_COMPONENT}::[^:]+$`).test(args.opts.parent ?? "");
+      if (inDataLake && args.opts.protect !== true)
         report("data bucket is not protected: run `pulumi config set protectDataBucket true`");
     },
   ),

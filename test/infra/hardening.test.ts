@@ -190,6 +190,24 @@ const CASES: Record<string, { pass: () => string[]; fail: () => string[] }[]> = 
   ],
   "prod-data-bucket-protected": [
     {
+      // A DataLake nested in another component has a parent-qualified type in its URN.
+      pass: () =>
+        resourceViolations("prod-data-bucket-protected", {
+          stack: "prod",
+          type: "aws:s3/bucket:Bucket",
+          props: {},
+          parent: "urn:pulumi:prod::pinterest-pipeline::my:x:Platform$pinterest:pipeline:DataLake::lake",
+          protect: true,
+        }),
+      fail: () =>
+        resourceViolations("prod-data-bucket-protected", {
+          stack: "prod",
+          type: "aws:s3/bucket:Bucket",
+          props: {},
+          parent: "urn:pulumi:prod::pinterest-pipeline::my:x:Platform$pinterest:pipeline:DataLake::lake",
+        }),
+    },
+    {
       pass: () =>
         resourceViolations("prod-data-bucket-protected", {
           stack: "prod",
