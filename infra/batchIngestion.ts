@@ -50,7 +50,8 @@ export class BatchIngestion extends pulumi.ComponentResource {
     // ---- MSK ----
     const brokerLogs = new aws.cloudwatch.LogGroup(
       `${name}-msk-logs`,
-      { name: `/pinterest/${args.clusterName}/brokers`, retentionInDays: 14 },
+      // Retention (and key) of every log group: the stack's hardening transformation (infra/hardeningTransforms.ts).
+      { name: `/pinterest/${args.clusterName}/brokers` },
       parent,
     );
     // Provisioned only: config refuses mskMode serverless, since MSK's topic API serves provisioned clusters.
@@ -226,7 +227,7 @@ export class BatchIngestion extends pulumi.ComponentResource {
     );
     const connectLogs = new aws.cloudwatch.LogGroup(
       `${name}-s3-sink-logs`,
-      { name: `/pinterest/${args.connectorName}/workers`, retentionInDays: 14 },
+      { name: `/pinterest/${args.connectorName}/workers` },
       parent,
     );
     this.connector = new aws.mskconnect.Connector(

@@ -379,7 +379,8 @@ export class IngestApi extends pulumi.ComponentResource {
     }
     const accessLogs = new aws.cloudwatch.LogGroup(
       `${name}-access-logs`,
-      { name: `/pinterest/${args.prefix}/ingest-api-access`, retentionInDays: 30 },
+      // Retention (and key) of every log group: the stack's hardening transformation (infra/hardeningTransforms.ts).
+      { name: `/pinterest/${args.prefix}/ingest-api-access` },
       parent,
     );
     this.stage = new aws.apigateway.Stage(
