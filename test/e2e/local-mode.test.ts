@@ -7,6 +7,8 @@ import { expect } from "chai";
 import mysql from "mysql2/promise";
 import { request } from "undici";
 import { GOLD_TABLES, SOURCE_TABLES, TABLES, type PerTable } from "../../contract";
+import { METRIC_TABLES, STREAM_TABLES } from "../../contract";
+import { readRows } from "../../local/delta";
 import { layoutOf, type Layout } from "../../local/layout";
 import {
   readGold,
@@ -213,6 +215,40 @@ describe("local mode end to end", function () {
     expect(await response.body.text(), `GET ${first}`).to.equal(
       fs.readFileSync(path.join(layout.mountDir, first), "utf8"),
     );
+  });
+
+  it("keeps the real-time metric tables equal to what pin_stream and geo_stream imply (issue 12)", async () => {
+    const [CATEGORY_ACTIVITY, COUNTRY_CATEGORY_ACTIVITY] = METRIC_TABLES;
+    const [pins, geos, activity, countryActivity] = await readRows(
+      [STREAM_TABLES.pin, STREAM_TABLES.geo, CATEGORY_ACTIVITY, COUNTRY_CATEGORY_ACTIVITY].map((name) =>
+        path.join(layout.streamDir, name),
+      ),
+    );
+    const minute = (value: unknown): string => String(value).slice(0, 16);
+    const sumBy = (items: { key: string; n: number }[]): Record<string, number> => {
+      const sums: Record<string, number> = {};
+      for (const { key, n } of items) sums[key] = (sums[key] ?? 0) + n;
+      return sums;
+    };
+    const tally = (keys: string[]) => sumBy(keys.map((key) => ({ key, n: 1 })));
+    const postsBy = (rows: Record<string, unknown>[], key: (row: Record<string, unknown>) => string) =>
+      sumBy(rows.map((row) => ({ key: key(row), n: Number(row.posts) })));
+
+    expect(new Set(pins.map((pin) => pin.ind)).size).to.equal(POSTS);
+    expect(postsBy(activity, (row) => String(row.category))).to.deep.equal(
+      tally(pins.map((pin) => String(pin.category))),
+    );
+    const countryOf = new Map(geos.map((geo) => [geo.ind, geo.country]));
+    const joined = pins
+      .filter((pin) => countryOf.has(pin.ind))
+      .map((pin) => `${minute(pin.arrived_at)}|${String(countryOf.get(pin.ind))}|${String(pin.category)}`);
+    expect(joined.length).to.equal(POSTS);
+    expect(
+      postsBy(
+        countryActivity,
+        (row) => `${minute(row.window_start)}|${String(row.country)}|${String(row.category)}`,
+      ),
+    ).to.deep.equal(tally(joined));
   });
 
   for (const name of GOLD_TABLES) {
