@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from pinterest_jobs import metrics, stream
+from pinterest_jobs.errors import UsageError
 from pinterest_jobs.local_kinesis import (
     DEFAULT_MAX_RECORDS_PER_SHARD,
     GET_RECORDS_PAGE,
@@ -365,3 +366,38 @@ def test_quarantine_appends_after_a_checkpoint_reset_are_kept(spark, kinesis_end
     # The reset re-reads the stream from its start, so the first bad record is quarantined again.
     assert sorted(payloads) == ["first bad record", "first bad record", "second bad record"]
     assert spark.read.format("delta").load(str(output / "pin_stream")).count() == 2
+
+
+LOCAL = ["--source", "local-kinesis", "--endpoint", "http://127.0.0.1:1", "--prefix", "p1", "--output", "o"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        ([*LOCAL, "--checkpoint", "c", "--trigger-seconds", "0"], "'0' is not a whole number of at least 1"),
+        (
+            [*LOCAL, "--checkpoint", "c", "--available-now", "--trigger-seconds", "2"],
+            "not allowed with argument",
+        ),
+        ([*LOCAL, "--checkpoint", "c", "--max-records-per-shard", "x"], "'x' is not a whole number"),
+        (
+            [*LOCAL, "--checkpoint", "c", "--service-credential", "cred"],
+            "for --source kinesis on Databricks only",
+        ),
+        (
+            ["--source", "kinesis", "--prefix", "p1", "--output", "o", "--checkpoint", "c"]
+            + ["--max-records-per-shard", "5"],
+            "for --source local-kinesis only",
+        ),
+    ],
+)
+def test_stream_flags_that_do_not_fit_are_refused_in_one_line(argv, message):
+    with pytest.raises(UsageError, match=message):
+        stream.parse_args(argv)
+
+
+def test_continuous_mode_takes_a_processing_time_trigger_and_a_cap():
+    args = stream.parse_args(
+        [*LOCAL, "--checkpoint", "c", "--trigger-seconds", "3", "--max-records-per-shard", "50"]
+    )
+    assert (args.available_now, args.trigger_seconds, args.max_records_per_shard) == (False, 3, 50)

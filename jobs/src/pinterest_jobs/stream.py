@@ -4,7 +4,7 @@ the real-time metric tables (DATA-CONTRACT section 7).
     python -m pinterest_jobs.stream --source kinesis|local-kinesis (--prefix PREFIX | --streams pin=S1,geo=S2,user=S3)
         --output DIR|CATALOG.SCHEMA --checkpoint DIR [--endpoint URL] [--region REGION]
         [--initial-position trim_horizon|latest] [--available-now | --trigger-seconds N]
-        [--max-records-per-shard N] [--summary-json FILE]
+        [--max-records-per-shard N] [--service-credential NAME] [--summary-json FILE]
 
 One streaming query reads the three streams together. Each micro-batch is cleaned with the batch job's
 functions, deduplicated, and merged into its table on `ind` (insert when new), so a record delivered twice, or a
@@ -42,7 +42,11 @@ QUERY_NAME = "pinterest-stream"
 
 
 def _records(spark: SparkSession, args: argparse.Namespace, table: str, stream: str) -> DataFrame:
-    """The stream's records as `table`, `payload` (the row's JSON), `source` (the stream name) and arrival time."""
+    """The stream's records as `table`, `payload` (the row's JSON), `source` (the stream name) and arrival time.
+
+    Databricks' `kinesis` source has the columns data, stream and approximateArrivalTimestamp
+    (https://docs.databricks.com/aws/en/connect/streaming/kinesis, schema; the same as read_kinesis:
+    https://docs.databricks.com/sql/language-manual/functions/read_kinesis.html); the local source mirrors them."""
     reader = (
         spark.readStream.format(args.source)
         .option("streamName", stream)
@@ -55,6 +59,10 @@ def _records(spark: SparkSession, args: argparse.Namespace, table: str, stream: 
         )
         if args.available_now:
             reader = reader.option("readUntil", str(args.started_at))
+    elif args.service_credential:
+        # Unity Catalog mode: the source authenticates with this service credential (Databricks Runtime 16.1+;
+        # https://docs.databricks.com/structured-streaming/kinesis.html, "serviceCredential option").
+        reader = reader.option("serviceCredential", args.service_credential)
     return reader.load().select(
         F.lit(table).alias("table"),
         F.col("data").cast("string").alias("payload"),
@@ -110,7 +118,9 @@ def write_batch(output: Output, checkpoint: str) -> Callable[[DataFrame, int], N
         batch = batch.persist()
         cleaned = {table: clean(table, batch.where(F.col("table") == table)) for table in TABLES}
         clean_rows = {table: first_arrival(cleaned[table][0]).persist() for table in TABLES}
-        for table in TABLES:
+        # A micro-batch often holds records of one or two streams only; a merge of nothing still costs a commit.
+        merged = [table for table in TABLES if not clean_rows[table].isEmpty()]
+        for table in merged:
             (
                 output.delta(spark, STREAM_TABLES[table])
                 .alias("t")
@@ -121,24 +131,26 @@ def write_batch(output: Output, checkpoint: str) -> Callable[[DataFrame, int], N
         quarantine = cleaned[TABLES[0]][1]
         for table in TABLES[1:]:
             quarantine = quarantine.unionByName(cleaned[table][1])
-        writer = (
-            quarantine.write.format("delta")
-            .mode("append")
-            .option("txnAppId", writer_ids[0])
-            .option("txnVersion", batch_id)
-        )
-        if output.is_catalog:
-            writer.saveAsTable(output.ref(STREAM_QUARANTINE_TABLE))
-        else:
-            writer.save(output.ref(STREAM_QUARANTINE_TABLE))
-        metrics.update_metrics(
-            spark,
-            output,
-            output.read(spark, STREAM_TABLES["pin"]),
-            output.read(spark, STREAM_TABLES["geo"]),
-            clean_rows["pin"].select("ind"),
-            clean_rows["geo"].select("ind"),
-        )
+        if not quarantine.isEmpty():
+            writer = (
+                quarantine.write.format("delta")
+                .mode("append")
+                .option("txnAppId", writer_ids[0])
+                .option("txnVersion", batch_id)
+            )
+            if output.is_catalog:
+                writer.saveAsTable(output.ref(STREAM_QUARANTINE_TABLE))
+            else:
+                writer.save(output.ref(STREAM_QUARANTINE_TABLE))
+        if "pin" in merged or "geo" in merged:
+            metrics.update_metrics(
+                spark,
+                output,
+                output.read(spark, STREAM_TABLES["pin"]),
+                output.read(spark, STREAM_TABLES["geo"]),
+                clean_rows["pin"].select("ind"),
+                clean_rows["geo"].select("ind"),
+            )
         for frame in clean_rows.values():
             frame.unpersist()
         batch.unpersist()
@@ -287,6 +299,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help=f"local-kinesis only: the most records one micro-batch takes from a shard "
         f"(default {DEFAULT_MAX_RECORDS_PER_SHARD})",
     )
+    parser.add_argument(
+        "--service-credential",
+        help="kinesis only: the Unity Catalog service credential the Kinesis source authenticates with",
+    )
     parser.add_argument("--summary-json", help="also write the counts to this JSON file")
     args = parser.parse_args(argv)
     args.started_at = time.time()
@@ -298,6 +314,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         raise UsageError(
             "--endpoint is for --source local-kinesis only; the kinesis source uses the AWS region"
         )
+    if args.source == "local-kinesis" and args.service_credential:
+        raise UsageError("--service-credential is for --source kinesis on Databricks only")
     if args.source == "kinesis" and args.max_records_per_shard:
         raise UsageError(
             "--max-records-per-shard is for --source local-kinesis only; on Databricks set the kinesis "
