@@ -14,7 +14,7 @@ from . import cli
 from .cleaning import CLEANERS, deduplicate
 from .contract import QUARANTINE_TABLE, SILVER_TABLES, TABLES, topic_dir, topic_names
 from .errors import UsageError
-from .gold import GOLD_QUERIES
+from .gold import GOLD_QUERIES, gold_input
 from .session import get_spark
 from .tables import Output
 
@@ -34,17 +34,21 @@ def read_topic(spark: SparkSession, root: str, topic: str) -> DataFrame:
 
 
 def run_batch(spark: SparkSession, input_root: str, output: Output, topics: dict[str, str]) -> dict:
-    """Writes every table, replacing what a previous run wrote, and returns the counts of the run."""
+    """Writes every table, replacing what a previous run wrote, and returns the counts of the run.
+
+    Each source is parsed and cleaned once (cached), its deduplicated rows are cached too and feed both the silver
+    table and the one pruned join behind the gold queries; row counts come from the Delta commits, so no table
+    is read back."""
     summary: dict = {"read": {}, "quarantined": {}, "duplicates_dropped": {}, "silver": {}, "gold": {}}
-    cleaned_tables = []
+    cleaned_tables, silver = [], {}
     for table in TABLES:
         cleaned = CLEANERS[table](read_topic(spark, input_root, topics[table])).persist()
         cleaned_tables.append(cleaned)
         counts = cleaned.checked.agg(
             F.count(F.lit(1)).alias("read"), F.count("reason").alias("quarantined")
         ).first()
-        output.overwrite(deduplicate(cleaned.rows), SILVER_TABLES[table])
-        silver_rows = output.read(spark, SILVER_TABLES[table]).count()
+        silver[table] = deduplicate(cleaned.rows).persist()
+        silver_rows = output.overwrite(silver[table], SILVER_TABLES[table])
         summary["read"][table] = counts["read"]
         summary["quarantined"][table] = counts["quarantined"]
         summary["silver"][table] = silver_rows
@@ -56,10 +60,12 @@ def run_batch(spark: SparkSession, input_root: str, output: Output, topics: dict
     for cleaned in cleaned_tables:
         cleaned.unpersist()
 
-    silver = {table: output.read(spark, SILVER_TABLES[table]) for table in TABLES}
+    gold = gold_input(silver["pin"], silver["geo"], silver["user"]).persist()
     for name, query in GOLD_QUERIES.items():
-        output.overwrite(query(silver["pin"], silver["geo"], silver["user"]), name)
-        summary["gold"][name] = output.read(spark, name).count()
+        summary["gold"][name] = output.overwrite(query(gold), name)
+    gold.unpersist()
+    for rows in silver.values():
+        rows.unpersist()
     return summary
 
 

@@ -45,7 +45,10 @@ class Cleaned:
         )
 
     def persist(self) -> "Cleaned":
-        return Cleaned(self.table, self.checked.persist(), self.columns)
+        """Cached, with the payload kept only where the quarantine needs it (clean rows never use it)."""
+        payload = F.when(F.col("reason").isNotNull(), F.col("payload")).alias("payload")
+        lean = self.checked.select(*[payload if name == "payload" else name for name in self.checked.columns])
+        return Cleaned(self.table, lean.persist(), self.columns)
 
     def unpersist(self) -> None:
         self.checked.unpersist()
@@ -56,100 +59,110 @@ def text(column: Column) -> Column:
     return F.nullif(F.regexp_replace(column, _EDGE_SPACE, ""), F.lit(""))
 
 
-def pin_text(column: Column) -> Column:
-    value = text(column)
-    return F.when(value.isin(*PIN_PLACEHOLDERS), F.lit(None).cast(StringType())).otherwise(value)
+def _placeholder_null(trimmed: Column) -> Column:
+    return F.when(trimmed.isin(*PIN_PLACEHOLDERS), F.lit(None).cast(StringType())).otherwise(trimmed)
 
 
-def follower_count(column: Column) -> Column:
+def _followers(value: Column) -> Column:
     """`532` -> 532, `1.5k` -> 1500, `3M` -> 3000000; anything else (placeholders included) -> null."""
-    value = pin_text(column)
     number = F.regexp_extract(value, _FOLLOWERS, 1).try_cast("decimal(20,3)")
     unit = F.lower(F.regexp_extract(value, _FOLLOWERS, 2))
     multiplier = F.when(unit == "k", F.lit(1000)).when(unit == "m", F.lit(1000000)).otherwise(F.lit(1))
     return F.when(value.rlike(_FOLLOWERS), F.round(number * multiplier).try_cast("bigint"))
 
 
-def _carried(records: DataFrame) -> list[str]:
-    return [name for name in records.columns if name not in ("payload", "source")]
+def _trimmed_name(field: str) -> str:
+    return f"_text_{field}"
 
 
-def _parse(records: DataFrame, table: str) -> DataFrame:
+def _trimmed(field: str) -> Column:
+    """The column holding `text()` of a source field, computed once per record by `_parse_and_trim`."""
+    return F.col(_trimmed_name(field))
+
+
+def _parse_and_trim(records: DataFrame, table: str) -> DataFrame:
+    """Parses the JSON and trims every source field in one projection. The rules below read the trimmed columns,
+    so each regular expression runs once per field: written inline, Spark repeats it in every CASE branch that
+    uses the value (explain() showed the key's trim five times per record)."""
     fields = [StructField(name, StringType()) for name in SOURCE_FIELDS[table]]
     schema = StructType([*fields, StructField(_CORRUPT, StringType())])
     parsed = F.from_json(
         F.col("payload"), schema, {"columnNameOfCorruptRecord": _CORRUPT, "mode": "PERMISSIVE"}
     )
-    return records.select(
-        F.col("payload").cast("string").alias("payload"), "source", parsed.alias("r"), *_carried(records)
+    parsed_records = records.select(
+        F.col("payload").cast("string").alias("payload"), "source", parsed.alias("r")
+    )
+    return parsed_records.select(
+        "payload",
+        "source",
+        (F.col("r").isNull() | F.col(f"r.{_CORRUPT}").isNotNull()).alias("_not_json"),
+        *[text(F.col(f"r.{name}")).alias(_trimmed_name(name)) for name in SOURCE_FIELDS[table]],
     )
 
 
-def _with_key_check(parsed: DataFrame, table: str) -> DataFrame:
+def _with_key_check(trimmed: DataFrame, table: str) -> DataFrame:
     key_name = SOURCE_KEYS[table]
-    key_text = text(F.col(f"r.{key_name}"))
+    key_text = _trimmed(key_name)
     key = F.when(key_text.rlike(_INTEGER), key_text.try_cast("int"))
     reason = (
-        F.when(F.col("r").isNull() | F.col(f"r.{_CORRUPT}").isNotNull(), F.lit(REASON_NOT_JSON))
+        F.when(F.col("_not_json"), F.lit(REASON_NOT_JSON))
         .when(key_text.isNull(), F.lit(f"missing key {key_name}"))
-        .when(key.isNull(), F.lit(f"key {key_name} is not an integer"))
+        .when(F.col("ind").isNull(), F.lit(f"key {key_name} is not an integer"))
     )
-    return parsed.withColumn("ind", key).withColumn("reason", reason)
+    return trimmed.withColumn("ind", key).withColumn("reason", reason)
 
 
 def clean_pin(records: DataFrame) -> Cleaned:
-    checked = _with_key_check(_parse(records, "pin"), "pin").select(
+    def pin_field(name: str) -> Column:
+        return _placeholder_null(_trimmed(name))
+
+    checked = _with_key_check(_parse_and_trim(records, "pin"), "pin").select(
         "ind",
-        pin_text(F.col("r.unique_id")).alias("unique_id"),
-        pin_text(F.col("r.title")).alias("title"),
-        pin_text(F.col("r.description")).alias("description"),
-        follower_count(F.col("r.follower_count")).alias("follower_count"),
-        pin_text(F.col("r.poster_name")).alias("poster_name"),
-        pin_text(F.col("r.tag_list")).alias("tag_list"),
-        pin_text(F.col("r.is_image_or_video")).alias("is_image_or_video"),
-        pin_text(F.col("r.image_src")).alias("image_src"),
-        text(F.regexp_replace(pin_text(F.col("r.save_location")), r"^Local save in\s*", "")).alias(
-            "save_location"
-        ),
-        pin_text(F.col("r.category")).alias("category"),
+        pin_field("unique_id").alias("unique_id"),
+        pin_field("title").alias("title"),
+        pin_field("description").alias("description"),
+        _followers(pin_field("follower_count")).alias("follower_count"),
+        pin_field("poster_name").alias("poster_name"),
+        pin_field("tag_list").alias("tag_list"),
+        pin_field("is_image_or_video").alias("is_image_or_video"),
+        pin_field("image_src").alias("image_src"),
+        text(F.regexp_replace(pin_field("save_location"), r"^Local save in\s*", "")).alias("save_location"),
+        pin_field("category").alias("category"),
         "reason",
         "source",
         "payload",
-        *_carried(records),
     )
-    return Cleaned("pin", checked, (*SILVER_COLUMNS["pin"], *_carried(records)))
+    return Cleaned("pin", checked, SILVER_COLUMNS["pin"])
 
 
 def clean_geo(records: DataFrame) -> Cleaned:
-    latitude = text(F.col("r.latitude")).try_cast("double")
-    longitude = text(F.col("r.longitude")).try_cast("double")
+    latitude = _trimmed("latitude").try_cast("double")
+    longitude = _trimmed("longitude").try_cast("double")
     coordinates = F.when(latitude.isNotNull() | longitude.isNotNull(), F.array(latitude, longitude))
-    checked = _with_key_check(_parse(records, "geo"), "geo").select(
+    checked = _with_key_check(_parse_and_trim(records, "geo"), "geo").select(
         "ind",
-        text(F.col("r.country")).alias("country"),
+        _trimmed("country").alias("country"),
         coordinates.alias("coordinates"),
-        text(F.col("r.timestamp")).try_cast("timestamp").alias("timestamp"),
+        _trimmed("timestamp").try_cast("timestamp").alias("timestamp"),
         "reason",
         "source",
         "payload",
-        *_carried(records),
     )
-    return Cleaned("geo", checked, (*SILVER_COLUMNS["geo"], *_carried(records)))
+    return Cleaned("geo", checked, SILVER_COLUMNS["geo"])
 
 
 def clean_user(records: DataFrame) -> Cleaned:
-    user_name = F.nullif(F.concat_ws(" ", text(F.col("r.first_name")), text(F.col("r.last_name"))), F.lit(""))
-    checked = _with_key_check(_parse(records, "user"), "user").select(
+    user_name = F.nullif(F.concat_ws(" ", _trimmed("first_name"), _trimmed("last_name")), F.lit(""))
+    checked = _with_key_check(_parse_and_trim(records, "user"), "user").select(
         "ind",
         user_name.alias("user_name"),
-        text(F.col("r.age")).try_cast("int").alias("age"),
-        text(F.col("r.date_joined")).try_cast("timestamp").alias("date_joined"),
+        _trimmed("age").try_cast("int").alias("age"),
+        _trimmed("date_joined").try_cast("timestamp").alias("date_joined"),
         "reason",
         "source",
         "payload",
-        *_carried(records),
     )
-    return Cleaned("user", checked, (*SILVER_COLUMNS["user"], *_carried(records)))
+    return Cleaned("user", checked, SILVER_COLUMNS["user"])
 
 
 CLEANERS = {"pin": clean_pin, "geo": clean_geo, "user": clean_user}

@@ -1,6 +1,8 @@
-"""The nine gold queries (docs/contract.md, gold tables), each on the cleaned, deduplicated tables."""
+"""The nine gold queries (docs/contract.md, gold tables), each on the cleaned, deduplicated tables, read through
+one pruned join of them (`gold_input`)."""
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
@@ -50,40 +52,83 @@ def _median_followers(df: DataFrame, groups: list[str]) -> DataFrame:
     )
 
 
-def _with_age_group(pin: DataFrame, user: DataFrame) -> DataFrame:
-    return pin.join(user, "ind").withColumn("age_group", age_group(F.col("age")))
+@dataclass(frozen=True)
+class GoldInput:
+    """What the nine queries read: `posts`, every pin row with the few geo and user columns the queries use
+    (left-joined once, so one cached join serves them all), and the `user` columns of the one query on users."""
+
+    posts: DataFrame
+    user: DataFrame
+
+    @property
+    def with_geo(self) -> DataFrame:
+        """The inner join of pin and geo."""
+        return self.posts.where(F.col("_has_geo"))
+
+    @property
+    def with_user(self) -> DataFrame:
+        """The inner join of pin and user, with `age_group`."""
+        return self.posts.where(F.col("_has_user")).withColumn("age_group", age_group(F.col("age")))
+
+    def persist(self) -> "GoldInput":
+        return GoldInput(self.posts.persist(), self.user)
+
+    def unpersist(self) -> None:
+        self.posts.unpersist()
 
 
-def _with_join_year(pin: DataFrame, user: DataFrame) -> DataFrame:
+def gold_input(pin: DataFrame, geo: DataFrame, user: DataFrame) -> GoldInput:
+    """Each table pruned to the columns the queries use; `ind` is unique in each (deduplicated) table, so the
+    left joins keep one row per pin and the markers say which inner join a row belongs to."""
+    geo_part = geo.select("ind", "country", "timestamp", F.lit(True).alias("_has_geo"))
+    user_part = user.select("ind", "age", "date_joined", F.lit(True).alias("_has_user"))
+    posts = (
+        pin.select("ind", "category", "follower_count", "poster_name")
+        .join(geo_part, "ind", "left")
+        .join(user_part, "ind", "left")
+        .select(
+            "category",
+            "follower_count",
+            "poster_name",
+            "country",
+            "timestamp",
+            "age",
+            "date_joined",
+            F.col("_has_geo").isNotNull().alias("_has_geo"),
+            F.col("_has_user").isNotNull().alias("_has_user"),
+        )
+    )
+    return GoldInput(posts, user.select("user_name", "date_joined"))
+
+
+def _with_join_year(data: GoldInput) -> DataFrame:
     year = F.year("date_joined")
-    return (
-        _with_age_group(pin, user)
-        .withColumn("post_year", year)
-        .where(F.col("post_year").between(FIRST_JOIN_YEAR, LAST_JOIN_YEAR))
+    return data.with_user.withColumn("post_year", year).where(
+        F.col("post_year").between(FIRST_JOIN_YEAR, LAST_JOIN_YEAR)
     )
 
 
-def popular_category_by_country(pin: DataFrame, geo: DataFrame, user: DataFrame) -> DataFrame:
-    return _most_popular_category(pin.join(geo, "ind"), "country")
+def popular_category_by_country(data: GoldInput) -> DataFrame:
+    return _most_popular_category(data.with_geo, "country")
 
 
-def popular_category_by_year(pin: DataFrame, geo: DataFrame, user: DataFrame) -> DataFrame:
-    posts = pin.join(geo, "ind").withColumn("post_year", F.year("timestamp"))
+def popular_category_by_year(data: GoldInput) -> DataFrame:
+    posts = data.with_geo.withColumn("post_year", F.year("timestamp"))
     return _most_popular_category(
         posts.where(F.col("post_year").between(FIRST_POST_YEAR, LAST_POST_YEAR)), "post_year"
     )
 
 
-def most_followed_user_by_country(pin: DataFrame, geo: DataFrame, user: DataFrame) -> DataFrame:
-    posts = pin.join(geo, "ind").where(
+def most_followed_user_by_country(data: GoldInput) -> DataFrame:
+    posts = data.with_geo.where(
         F.col("country").isNotNull() & F.col("poster_name").isNotNull() & F.col("follower_count").isNotNull()
     )
     top = _top_per_group(posts, ["country"], "follower_count", "poster_name")
     return top.select("country", "poster_name", "follower_count")
 
 
-def country_with_most_followed_user(pin: DataFrame, geo: DataFrame, user: DataFrame) -> DataFrame:
-    per_country = most_followed_user_by_country(pin, geo, user)
+def country_with_most_followed_user(data: GoldInput) -> DataFrame:
+    per_country = most_followed_user_by_country(data)
     return (
         per_country.orderBy(F.col("follower_count").desc(), F.col("country").asc())
         .limit(1)
@@ -91,17 +136,17 @@ def country_with_most_followed_user(pin: DataFrame, geo: DataFrame, user: DataFr
     )
 
 
-def popular_category_by_age_group(pin: DataFrame, geo: DataFrame, user: DataFrame) -> DataFrame:
-    return _most_popular_category(_with_age_group(pin, user), "age_group")
+def popular_category_by_age_group(data: GoldInput) -> DataFrame:
+    return _most_popular_category(data.with_user, "age_group")
 
 
-def median_followers_by_age_group(pin: DataFrame, geo: DataFrame, user: DataFrame) -> DataFrame:
-    return _median_followers(_with_age_group(pin, user), ["age_group"])
+def median_followers_by_age_group(data: GoldInput) -> DataFrame:
+    return _median_followers(data.with_user, ["age_group"])
 
 
-def users_joined_by_year(pin: DataFrame, geo: DataFrame, user: DataFrame) -> DataFrame:
+def users_joined_by_year(data: GoldInput) -> DataFrame:
     """Distinct people (same user_name and date_joined) by the year they joined."""
-    joined = user.withColumn("post_year", F.year("date_joined")).where(
+    joined = data.user.withColumn("post_year", F.year("date_joined")).where(
         F.col("post_year").between(FIRST_JOIN_YEAR, LAST_JOIN_YEAR) & F.col("user_name").isNotNull()
     )
     return joined.groupBy("post_year").agg(
@@ -109,15 +154,15 @@ def users_joined_by_year(pin: DataFrame, geo: DataFrame, user: DataFrame) -> Dat
     )
 
 
-def median_followers_by_join_year(pin: DataFrame, geo: DataFrame, user: DataFrame) -> DataFrame:
-    return _median_followers(_with_join_year(pin, user), ["post_year"])
+def median_followers_by_join_year(data: GoldInput) -> DataFrame:
+    return _median_followers(_with_join_year(data), ["post_year"])
 
 
-def median_followers_by_join_year_and_age_group(pin: DataFrame, geo: DataFrame, user: DataFrame) -> DataFrame:
-    return _median_followers(_with_join_year(pin, user), ["age_group", "post_year"])
+def median_followers_by_join_year_and_age_group(data: GoldInput) -> DataFrame:
+    return _median_followers(_with_join_year(data), ["age_group", "post_year"])
 
 
-GoldQuery = Callable[[DataFrame, DataFrame, DataFrame], DataFrame]
+GoldQuery = Callable[[GoldInput], DataFrame]
 
 _QUERIES: tuple[GoldQuery, ...] = (
     popular_category_by_country,

@@ -7,7 +7,7 @@ from delta.tables import DeltaTable
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql.types import StructType
 
-from .errors import UsageError
+from .errors import JobFailure, UsageError
 
 _CATALOG_SCHEMA = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -29,13 +29,28 @@ class Output:
     def ref(self, name: str) -> str:
         return f"{self.location}.{name}" if self.is_catalog else f"{self.location.rstrip('/')}/{name}"
 
-    def overwrite(self, df: DataFrame, name: str) -> None:
-        """Replaces the table's content and schema, so that a re-run gives the same table."""
+    def overwrite(self, df: DataFrame, name: str) -> int:
+        """Replaces the table's content and schema, so that a re-run gives the same table; returns the number of
+        rows written, from the commit's metrics rather than by reading the table back."""
         writer = df.write.format("delta").mode("overwrite").option("overwriteSchema", "true")
         if self.is_catalog:
             writer.saveAsTable(self.ref(name))
         else:
             writer.save(self.ref(name))
+        return self.rows_written(df.sparkSession, name)
+
+    def rows_written(self, spark: SparkSession, name: str) -> int:
+        """`numOutputRows` of the table's last commit: Delta records it for every write, the commit info being part
+        of the log (delta-io/delta@v4.0.0:spark/src/main/scala/org/apache/spark/sql/delta/DeltaOperations.scala,
+        DeltaOperationMetrics.WRITE)."""
+        (last,) = self.delta(spark, name).history(1).select("operationMetrics").collect()
+        metrics = last["operationMetrics"] or {}
+        if "numOutputRows" not in metrics:
+            raise JobFailure(
+                f"the last commit of {self.ref(name)} has no numOutputRows metric: "
+                "set spark.databricks.delta.history.metricsEnabled=true"
+            )
+        return int(metrics["numOutputRows"])
 
     def read(self, spark: SparkSession, name: str) -> DataFrame:
         if self.is_catalog:
