@@ -104,21 +104,27 @@ export class SinkLineCounter {
   }
 
   /**
-   * Per topic, the sum over its partitions of the offset below which the objects hold every record: the end of
-   * the object reaching furthest (objects are named {topic}+{partition}+{startOffset}.json and follow each
-   * other). Unlike the line count, duplicates written after a sink restart do not make it look complete early.
+   * Per partition of a topic, the offset below which its objects hold every record: the end of the object
+   * reaching furthest (objects are named {topic}+{partition}+{startOffset}.json and follow each other).
+   */
+  partitionEnds(table: Table): Map<number, number> {
+    const ends = new Map<number, number>();
+    for (const file of this.objects(table)) {
+      const name = /\+(\d+)\+(\d+)\.json$/.exec(file);
+      if (!name) continue;
+      const partition = Number(name[1]);
+      ends.set(partition, Math.max(ends.get(partition) ?? 0, Number(name[2]) + this.countFile(file)));
+    }
+    return ends;
+  }
+
+  /**
+   * Per topic, the sum of its partitions' ends. Unlike the line count, duplicates written after a sink restart
+   * do not make it look complete early.
    */
   written(): PerTable<number> {
-    const count = (table: Table): number => {
-      const ends = new Map<string, number>();
-      for (const file of this.objects(table)) {
-        const name = /\+(\d+)\+(\d+)\.json$/.exec(file);
-        if (!name) continue;
-        const end = Number(name[2]) + this.countFile(file);
-        ends.set(name[1], Math.max(ends.get(name[1]) ?? 0, end));
-      }
-      return [...ends.values()].reduce((sum, end) => sum + end, 0);
-    };
+    const count = (table: Table): number =>
+      [...this.partitionEnds(table).values()].reduce((sum, end) => sum + end, 0);
     return { pin: count("pin"), geo: count("geo"), user: count("user") };
   }
 }
