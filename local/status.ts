@@ -59,8 +59,11 @@ async function sinkLag(bootstrap: string, prefix: string, topics: PerTable<strin
   });
 }
 
-/** The last sequence number per shard the stream job has read, from its checkpoint's newest offsets file. */
-export function checkpointSequences(checkpointDir: string): Record<string, string> | undefined {
+/**
+ * The last sequence number per shard the stream job has read from one of its sources (`source`: the position
+ * in the job's query, which reads the streams in TABLES order), from its checkpoint's newest offsets file.
+ */
+export function checkpointSequences(checkpointDir: string, source = 0): Record<string, string> | undefined {
   const offsets = path.join(checkpointDir, "offsets");
   if (!fs.existsSync(offsets)) return undefined;
   const batches = fs
@@ -73,13 +76,19 @@ export function checkpointSequences(checkpointDir: string): Record<string, strin
     .readFileSync(path.join(offsets, String(batches.at(-1))), "utf8")
     .trim()
     .split("\n");
-  const source = JSON.parse(lines.at(-1)!) as { shards?: Record<string, string> };
-  return source.shards;
+  // The offsets file: a version line, the batch metadata, then one line per source.
+  const line = lines[2 + source];
+  return line ? (JSON.parse(line) as { shards?: Record<string, string> }).shards : undefined;
 }
 
 /** Records in the stream after what the stream job's checkpoint has read (null: the job never ran). */
-async function streamJobLag(endpoint: string, stream: string, checkpointDir: string): Promise<number | null> {
-  const read = checkpointSequences(checkpointDir);
+async function streamJobLag(
+  endpoint: string,
+  stream: string,
+  checkpointDir: string,
+  source: number,
+): Promise<number | null> {
+  const read = checkpointSequences(checkpointDir, source);
   if (!read) return null;
   const client = kinesisClient(endpoint);
   try {
@@ -125,7 +134,12 @@ export async function stackStatus(stack: StackFile, layout: Layout): Promise<Sta
   const lag = await sinkLag(endpoints.kafkaBootstrap, endpoints.prefix, outputs.topics, ends);
   const streamRecords = await kinesisRecordCounts(endpoints.kinesisEndpoint, outputs.streams);
   const streamLag = await perTable((table) =>
-    streamJobLag(endpoints.kinesisEndpoint, outputs.streams[table], path.join(layout.checkpointDir, table)),
+    streamJobLag(
+      endpoints.kinesisEndpoint,
+      outputs.streams[table],
+      layout.checkpointDir,
+      TABLES.indexOf(table),
+    ),
   );
   return {
     pid: stack.pid,

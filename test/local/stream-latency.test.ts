@@ -1,7 +1,12 @@
 // The arithmetic of `npm run bench:stream` and the lines `npm run local -- --live` prints (issue 12).
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { expect } from "chai";
+import { TABLES } from "../../contract";
 import { dueNow, latencyStats, percentile, pinsCountedInMetric } from "../../local/latency";
 import { liveJobArgs, metricLines } from "../../local/live";
+import { checkpointSequences } from "../../local/status";
 
 describe("bench:stream latency figures", () => {
   const cases: { values: number[]; p: number; expected: number }[] = [
@@ -108,5 +113,28 @@ describe("local --live", () => {
       "-m pinterest_jobs.stream --source local-kinesis --endpoint http://127.0.0.1:1 " +
         "--streams pin=p-pin,geo=p-geo,user=p-user --output /s --checkpoint /c --trigger-seconds 2",
     );
+  });
+});
+
+describe("local status: the stream job's checkpoint", () => {
+  it("reads each stream's sequence numbers from its own source line of the one query's offsets file", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "checkpoint-"));
+    try {
+      fs.mkdirSync(path.join(dir, "offsets"));
+      const source = (shard: string) =>
+        JSON.stringify({ shards: { "shardId-000000000000": shard }, since: null });
+      fs.writeFileSync(
+        path.join(dir, "offsets", "3"),
+        ["v1", '{"batchWatermarkMs":0}', source("30"), source("31"), source("32")].join("\n") + "\n",
+      );
+      expect(TABLES.map((_, index) => checkpointSequences(dir, index))).to.deep.equal([
+        { "shardId-000000000000": "30" },
+        { "shardId-000000000000": "31" },
+        { "shardId-000000000000": "32" },
+      ]);
+      expect(checkpointSequences(dir, 3)).to.equal(undefined);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
