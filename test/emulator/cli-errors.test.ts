@@ -179,6 +179,11 @@ describe("emulator CLI errors", function () {
       /--duration must look like 90, 90s, 5m or 1h/,
     );
     await expectRejection(
+      ["batch", "--db", db.url, "--outputs", outputs, "--request-timeout", "0s"],
+      UsageError,
+      /--request-timeout must look like 90, 90s, 5m or 1h \(got "0s"\)/,
+    );
+    await expectRejection(
       ["batch", "--db", db.url, "--outputs", outputs, "--rate=-1"],
       UsageError,
       /--rate must be a whole number from 0 \(got "-1"\)/,
