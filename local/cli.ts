@@ -20,7 +20,7 @@ import {
   type StepContext,
 } from "./pipeline";
 import { portsFrom } from "./ports";
-import { GOLD_SHAPES, topRows } from "./report/gold";
+import { byLabel, GOLD_SHAPES, topRows } from "./report/gold";
 import { lastLine } from "./run-tool";
 import { sleep } from "./services/net";
 import { REPO_ROOT } from "./services/java";
@@ -65,7 +65,8 @@ async function printEnd(result: RunResult, args: CliArgs, layout: Layout): Promi
   const gold = await readGold(layout);
   for (const shape of GOLD_SHAPES.filter((s) => GOLD_TABLES.includes(s.name))) {
     const rows = gold[shape.name] ?? [];
-    const top = topRows(shape, rows, TOP);
+    // A short table reads best in its own order (years, age groups); a long one by its largest values.
+    const top = rows.length <= TOP ? byLabel(shape, rows) : topRows(shape, rows, TOP);
     const title = `${shape.name} (${rows.length <= TOP ? `${rows.length} rows` : `top ${TOP} of ${rows.length} by ${shape.measure}`})`;
     console.log(formatTable(shape.name, top, { sorted: false, title }) + "\n");
   }

@@ -170,9 +170,16 @@ function funnelChart(path: PathName, checks: HopCheck[], counts: HopCounts): Cha
       animation: false,
       color: PALETTE,
       legend: { top: 0 },
-      grid: { left: 8, right: 56, top: 28, bottom: 8, containLabel: true },
+      grid: { left: 8, right: 56, top: 28, bottom: 28, containLabel: true },
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
-      xAxis: { type: "value", name: "records", splitNumber: 4, axisLabel: { hideOverlap: true } },
+      xAxis: {
+        type: "value",
+        name: "records",
+        nameLocation: "middle",
+        nameGap: 24,
+        splitNumber: 4,
+        axisLabel: { hideOverlap: true },
+      },
       yAxis: { type: "category", data: [...stages].reverse() },
       series: TABLES.map((table) => ({
         type: "bar",
@@ -201,13 +208,13 @@ function hopSection(data: ReportData): Section {
       charts: [],
       tables: [],
     };
-  const { counts, verdict } = data.run;
+  const { counts } = data.run;
   const checks = checkHops(counts);
   const paths = Object.keys(HOPS) as PathName[];
   return {
     id: "hops",
     title: "Records at every hop",
-    notes: [verdict.line],
+    notes: [],
     charts: paths.map((path) => funnelChart(path, checks, counts)),
     tables: [
       tableOf(
