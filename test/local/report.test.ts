@@ -12,6 +12,7 @@ import { chartStates, openReport } from "../../local/report/browser";
 import { GOLD_SHAPES } from "../../local/report/gold";
 import { escapeHtml, readEcharts, renderReport, scriptJson } from "../../local/report/html";
 import { findTables, readReportData } from "../../local/report/lake";
+import { writeReport } from "../../local/report/write";
 import { JOBS_PYTHON } from "../../local/run-tool";
 import type { HopCounts } from "../../local/verdict";
 
@@ -225,6 +226,19 @@ table(os.path.join(lake, "copied", quarantine), {"table": ["pin", "pin", "geo"],
       { path: "batch", table: "pin", reason: "bad", records: 2 },
       { path: "batch", table: "geo", reason: "worse", records: 1 },
     ]);
+
+    // The same lake through the command's path (tables → HTML file) draws in the browser too.
+    const out = path.join(dir, "lake-report.html");
+    await writeReport({ lakeDir: lake, out });
+    const opened = await openReport(out);
+    try {
+      expect(opened.errors).to.deep.equal([]);
+      const charts = await chartStates(opened.page);
+      expect(charts.map((chart) => chart.id)).to.deep.equal([`gold-${GOLD_TABLES[1]}`, "quarantine-reasons"]);
+      for (const chart of charts) expect(chart.marks, chart.id).to.be.greaterThan(10);
+    } finally {
+      await opened.browser.close();
+    }
   });
 
   it("refuses a folder without gold tables, naming what it looked for", async () => {
