@@ -27,7 +27,7 @@ import { sleep } from "./services/net";
 
 const USAGE =
   "usage: npm run bench:stream -- [--rate RECORDS_PER_S] [--duration S] [--timeout S] [--state-dir DIR]";
-const TICK_MS = 20;
+const TICK_MS = 100;
 const POLL_MS = 1_000;
 const CONNECTIONS = 8;
 const [CATEGORY_ACTIVITY] = METRIC_TABLES;

@@ -123,14 +123,13 @@ def update_metrics(
     """Brings the metric tables in line with the cleaned tables `pins` and `geos` after a micro-batch whose
     clean rows had these keys."""
     pin_windows = _touched_windows(pins, batch_pin_inds).persist()
-    geo_windows = _touched_windows(pins, batch_geo_inds)
+    joined_windows = pin_windows.union(_touched_windows(pins, batch_geo_inds)).distinct()
     _merge_counts(output, spark, CATEGORY_ACTIVITY, category_activity(_in_windows(pins, pin_windows)))
-    joined_windows = pin_windows.union(geo_windows).distinct()
     _merge_counts(
         output,
         spark,
         COUNTRY_CATEGORY_ACTIVITY,
         country_category_activity(_in_windows(pins, joined_windows), geos),
     )
-    pin_windows.unpersist()
     output.overwrite(trending_profiles(pins), TRENDING_PROFILES)
+    pin_windows.unpersist()

@@ -118,9 +118,11 @@ def write_batch(output: Output, checkpoint: str) -> Callable[[DataFrame, int], N
         batch = batch.persist()
         cleaned = {table: clean(table, batch.where(F.col("table") == table)) for table in TABLES}
         clean_rows = {table: first_arrival(cleaned[table][0]).persist() for table in TABLES}
-        # A micro-batch often holds records of one or two streams only; a merge of nothing still costs a commit.
-        merged = [table for table in TABLES if not clean_rows[table].isEmpty()]
-        for table in merged:
+
+        def merge(table: str) -> bool:
+            # A micro-batch often holds records of one or two streams only; a merge of nothing costs a commit.
+            if clean_rows[table].isEmpty():
+                return False
             (
                 output.delta(spark, STREAM_TABLES[table])
                 .alias("t")
@@ -128,10 +130,14 @@ def write_batch(output: Output, checkpoint: str) -> Callable[[DataFrame, int], N
                 .whenNotMatchedInsertAll()
                 .execute()
             )
-        quarantine = cleaned[TABLES[0]][1]
-        for table in TABLES[1:]:
-            quarantine = quarantine.unionByName(cleaned[table][1])
-        if not quarantine.isEmpty():
+            return True
+
+        def append_quarantine() -> None:
+            quarantine = cleaned[TABLES[0]][1]
+            for table in TABLES[1:]:
+                quarantine = quarantine.unionByName(cleaned[table][1])
+            if quarantine.isEmpty():
+                return
             writer = (
                 quarantine.write.format("delta")
                 .mode("append")
@@ -142,6 +148,9 @@ def write_batch(output: Output, checkpoint: str) -> Callable[[DataFrame, int], N
                 writer.saveAsTable(output.ref(STREAM_QUARANTINE_TABLE))
             else:
                 writer.save(output.ref(STREAM_QUARANTINE_TABLE))
+
+        merged = [table for table in TABLES if merge(table)]
+        append_quarantine()
         if "pin" in merged or "geo" in merged:
             metrics.update_metrics(
                 spark,
