@@ -60,7 +60,9 @@ def _local_session(app_name: str) -> SparkSession:
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.session.timeZone", SESSION_TIME_ZONE)
-        .config("spark.driver.memory", os.environ.get("PINTEREST_JOBS_DRIVER_MEMORY", "2g"))
+        # The batch job caches the cleaned records and the silver rows; 1M posts need about 1 GB of it, which a 2 GB
+        # heap (0.6 of it for execution and storage) would spill to disk.
+        .config("spark.driver.memory", os.environ.get("PINTEREST_JOBS_DRIVER_MEMORY", "4g"))
         .config("spark.databricks.delta.snapshotPartitions", "2")
     )
     jars = _cached_delta_jars(ivy_dir)
