@@ -228,7 +228,7 @@ function hopSection(data: ReportData): Section {
 
 function quarantineSection(groups: QuarantineGroup[]): Section {
   const section: Section = {
-    id: "quarantine",
+    id: "quarantined",
     title: "Quarantined records",
     notes: [],
     charts: [],
