@@ -1,7 +1,7 @@
 // The stack's CloudWatch alarms as data: which metric of which resource, which threshold from which config
 // key. Generic over the type of a resource handle (a Pulumi output in the program, a string in tests).
 // Metric names, namespaces and dimensions are checked against AWS documentation in test/infra/alarms.test.ts.
-import { AlarmThresholds, ConfigKey, MskMode } from "./config";
+import { AlarmThresholds, ConfigKey } from "./config";
 
 export interface MetricStat<T> {
   namespace: string;
@@ -41,7 +41,7 @@ export interface AlarmSpec<T> {
 export interface AlarmTargets<T> {
   api: { name: T; stage: T; topicResource: string };
   streams: { table: string; name: T }[];
-  msk: { mode: MskMode; clusterName: T };
+  msk: { clusterName: T };
   connectorName: T;
   /** The data bucket and the id of its request-metrics filter on the sink's prefix. */
   dataBucket: { name: T; filterId: T };
@@ -132,50 +132,48 @@ export function alarmSpecs<T>(targets: AlarmTargets<T>, thresholds: AlarmThresho
     );
   }
 
-  if (targets.msk.mode === "provisioned") {
-    specs.push(
-      {
-        key: "msk-disk-used",
-        description: `An MSK broker's data disk is more than ${thresholds.mskDiskUsedPercent}% full: raise mskBrokerVolumeGb before the broker stops accepting records.`,
-        configKey: "alarmMskDiskUsedPercent",
-        threshold: thresholds.mskDiskUsedPercent,
-        comparisonOperator: "GreaterThanThreshold",
-        evaluationPeriods: 1,
-        datapointsToAlarm: 1,
-        treatMissingData: "notBreaching",
-        metric: {
-          namespace: "AWS/Kafka",
-          metricName: "KafkaDataLogsDiskUsed",
-          dimensions: { "Cluster Name": targets.msk.clusterName },
-          stat: "Maximum",
+  specs.push(
+    {
+      key: "msk-disk-used",
+      description: `An MSK broker's data disk is more than ${thresholds.mskDiskUsedPercent}% full: raise mskBrokerVolumeGb before the broker stops accepting records.`,
+      configKey: "alarmMskDiskUsedPercent",
+      threshold: thresholds.mskDiskUsedPercent,
+      comparisonOperator: "GreaterThanThreshold",
+      evaluationPeriods: 1,
+      datapointsToAlarm: 1,
+      treatMissingData: "notBreaching",
+      metric: {
+        namespace: "AWS/Kafka",
+        metricName: "KafkaDataLogsDiskUsed",
+        dimensions: { "Cluster Name": targets.msk.clusterName },
+        stat: "Maximum",
+        period: FIVE_MINUTES,
+      },
+    },
+    {
+      key: "msk-cpu-user",
+      description: `An MSK broker's user CPU stayed above ${thresholds.mskCpuUserPercent}% for 15 minutes: use a larger mskBrokerInstanceType.`,
+      configKey: "alarmMskCpuUserPercent",
+      threshold: thresholds.mskCpuUserPercent,
+      comparisonOperator: "GreaterThanThreshold",
+      evaluationPeriods: 3,
+      datapointsToAlarm: 3,
+      treatMissingData: "notBreaching",
+      // The busiest broker, whatever the brokers' ids (a Metrics Insights query returning one series).
+      queries: [
+        {
+          id: "busiest_broker",
+          expression: [
+            `SELECT MAX(CpuUser) FROM SCHEMA("AWS/Kafka", "Broker ID", "Cluster Name") WHERE "Cluster Name" = '`,
+            targets.msk.clusterName,
+            "'",
+          ],
           period: FIVE_MINUTES,
+          returnData: true,
         },
-      },
-      {
-        key: "msk-cpu-user",
-        description: `An MSK broker's user CPU stayed above ${thresholds.mskCpuUserPercent}% for 15 minutes: use a larger mskBrokerInstanceType.`,
-        configKey: "alarmMskCpuUserPercent",
-        threshold: thresholds.mskCpuUserPercent,
-        comparisonOperator: "GreaterThanThreshold",
-        evaluationPeriods: 3,
-        datapointsToAlarm: 3,
-        treatMissingData: "notBreaching",
-        // The busiest broker, whatever the brokers' ids (a Metrics Insights query returning one series).
-        queries: [
-          {
-            id: "busiest_broker",
-            expression: [
-              `SELECT MAX(CpuUser) FROM SCHEMA("AWS/Kafka", "Broker ID", "Cluster Name") WHERE "Cluster Name" = '`,
-              targets.msk.clusterName,
-              "'",
-            ],
-            period: FIVE_MINUTES,
-            returnData: true,
-          },
-        ],
-      },
-    );
-  }
+      ],
+    },
+  );
 
   const noObjectsPeriod = thresholds.noNewObjectsHours * ONE_HOUR;
   specs.push(

@@ -1,11 +1,10 @@
 // The body of the stack's CloudWatch dashboard: the data path in order, from API requests to job run results.
 // Widget JSON: https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/CloudWatch-Dashboard-Body-Structure.html
-import { MskMode } from "./config";
 
 export interface DashboardInput {
   region: string;
   api: { name: string; stage: string };
-  msk: { mode: MskMode; clusterName: string; topics: string[] };
+  msk: { clusterName: string };
   connectorName: string;
   dataBucket: { name: string; filterId: string };
   streams: { table: string; name: string }[];
@@ -28,19 +27,8 @@ function metricWidget(title: string, metrics: MetricLine[], region: string, extr
   };
 }
 
-/** The Kafka bytes in per topic: per broker and topic on provisioned MSK, per topic on Serverless. */
+/** The Kafka bytes in per topic, summed over the brokers. */
 function kafkaBytesIn(input: DashboardInput): MetricLine[] {
-  if (input.msk.mode === "serverless") {
-    return input.msk.topics.map((topic) => [
-      "AWS/Kafka",
-      "BytesInPerSec",
-      "Cluster Name",
-      input.msk.clusterName,
-      "Topic",
-      topic,
-      { stat: "Sum", label: topic },
-    ]);
-  }
   return [
     [
       {

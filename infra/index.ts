@@ -207,11 +207,7 @@ const monitoring = new Monitoring(
     budget: config.monitoring.budget,
     api: { name: api.api.name, stage: api.stage.stageName, topicResource: api.topicResourcePath },
     streams: TABLES.map((table) => ({ table, name: stream.streams[table].name })),
-    msk: {
-      mode: config.msk.mode,
-      clusterName: batch.clusterArn.apply(mskClusterNameFromArn),
-      topics: TABLES.map((table) => topics[table]),
-    },
+    msk: { clusterName: batch.clusterArn.apply(mskClusterNameFromArn) },
     connectorName: batch.connector.name,
     dataBucket: dataLake.bucket,
     sinkPrefix: sinkKeyPrefix(S3_SINK_FILE_NAME_TEMPLATE),

@@ -3,7 +3,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { AlarmQuery, alarmSpecs, AlarmTargets, MetricStat } from "./alarms";
-import { AlarmThresholds, MskMode } from "./config";
+import { AlarmThresholds } from "./config";
 import { dashboardBody, dashboardUrl } from "./dashboard";
 import { alarmTopicPolicy } from "./operationsIam";
 
@@ -16,7 +16,7 @@ export interface MonitoringArgs {
   budget: { monthlyUsd: number; alertPercent: number };
   api: { name: pulumi.Input<string>; stage: pulumi.Input<string>; topicResource: string };
   streams: { table: string; name: pulumi.Input<string> }[];
-  msk: { mode: MskMode; clusterName: pulumi.Input<string>; topics: string[] };
+  msk: { clusterName: pulumi.Input<string> };
   connectorName: pulumi.Input<string>;
   dataBucket: aws.s3.Bucket;
   /** The key prefix the S3 sink writes under; its PUT requests are the "new objects" signal. */
@@ -114,7 +114,7 @@ export class Monitoring extends pulumi.ComponentResource {
     const targets: AlarmTargets<Handle> = {
       api: args.api,
       streams: args.streams,
-      msk: { mode: args.msk.mode, clusterName: args.msk.clusterName },
+      msk: { clusterName: args.msk.clusterName },
       connectorName: args.connectorName,
       dataBucket: { name: args.dataBucket.bucket, filterId: sinkObjects.name },
       proxy: {
@@ -171,7 +171,7 @@ export class Monitoring extends pulumi.ComponentResource {
               dashboardBody({
                 region: args.region,
                 api: { name: apiName, stage },
-                msk: { mode: args.msk.mode, clusterName, topics: args.msk.topics },
+                msk: { clusterName },
                 connectorName,
                 dataBucket: { name: bucketName, filterId },
                 streams: args.streams.map((stream, index) => ({

@@ -34,7 +34,7 @@ const TARGETS: AlarmTargets<string> = {
     { table: "pin", name: "stream-a" },
     { table: "geo", name: "stream-b" },
   ],
-  msk: { mode: "provisioned", clusterName: "cluster-x" },
+  msk: { clusterName: "cluster-x" },
   connectorName: "connector-y",
   dataBucket: { name: "bucket-z", filterId: "filter-f" },
   proxy: { loadBalancer: "net/lb/1", targetGroup: "targetgroup/tg/2", instances: ["i-1", "i-2"] },
@@ -267,12 +267,6 @@ describe("alarm specs (infra/alarms.ts)", () => {
       }
       expect(spec.datapointsToAlarm).to.be.at.most(spec.evaluationPeriods);
     }
-  });
-
-  it("MSK Serverless has no broker disk or CPU alarm (those are metrics of provisioned brokers)", () => {
-    const serverless = alarmSpecs({ ...TARGETS, msk: { mode: "serverless", clusterName: "c" } }, THRESHOLDS);
-    expect(serverless.map((spec) => spec.key)).not.to.include.members(["msk-disk-used", "msk-cpu-user"]);
-    expect(serverless).to.have.length(specs.length - 2);
   });
 
   it("one status-check alarm per REST proxy instance", () => {

@@ -138,7 +138,7 @@ describe("pure parts of monitoring", () => {
     const widgets = dashboardWidgets({
       region: "us-east-1",
       api: { name: "a", stage: "s" },
-      msk: { mode: "serverless", clusterName: "c", topics: ["t1", "t2"] },
+      msk: { clusterName: "c" },
       connectorName: "k",
       dataBucket: { name: "b", filterId: "f" },
       streams: [{ table: "pin", name: "sp" }],
@@ -166,12 +166,6 @@ describe("pure parts of monitoring", () => {
       [0, 18],
       [12, 18],
       [0, 24],
-    ]);
-    // MSK Serverless: BytesInPerSec per Cluster Name and Topic (awsdocs/amazon-msk-developer-guide
-    // doc_source/serverless-monitoring.md); one line per topic.
-    expect((widgets[1].properties as Json).metrics).to.deep.equal([
-      ["AWS/Kafka", "BytesInPerSec", "Cluster Name", "c", "Topic", "t1", { stat: "Sum", label: "t1" }],
-      ["AWS/Kafka", "BytesInPerSec", "Cluster Name", "c", "Topic", "t2", { stat: "Sum", label: "t2" }],
     ]);
   });
 });
@@ -222,10 +216,7 @@ for (const stack of ["dev", "prod"] as const) {
             table: stream.name.split("-").slice(-1)[0],
             name: stream.inputs.name as string,
           })),
-          msk: {
-            mode: config.msk.mode,
-            clusterName: r.one("aws:msk/cluster:Cluster").inputs.clusterName as string,
-          },
+          msk: { clusterName: r.one("aws:msk/cluster:Cluster").inputs.clusterName as string },
           connectorName: r.one("aws:mskconnect/connector:Connector").inputs.name as string,
           dataBucket: {
             name: r.one("aws:s3/bucket:Bucket", "-data-lake-bucket").inputs.bucket as string,

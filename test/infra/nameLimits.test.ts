@@ -165,28 +165,28 @@ export const NAME_LIMITS: Record<string, NameLimit> = {
     property: "name",
     maxLength: 1024,
     source:
-      "API Gateway API Reference, CreateApiKey: name (its limit not checked here: 1024 is a bound of this table, not the service\'s)",
+      "API Gateway API Reference, CreateApiKey: name (its limit not checked here: 1024 is a bound of this table, not the service's)",
     confirmed: false,
   },
   "aws:apigateway/usagePlan:UsagePlan": {
     property: "name",
     maxLength: 1024,
     source:
-      "API Gateway API Reference, CreateUsagePlan: name (its limit not checked here: 1024 is a bound of this table, not the service\'s)",
+      "API Gateway API Reference, CreateUsagePlan: name (its limit not checked here: 1024 is a bound of this table, not the service's)",
     confirmed: false,
   },
   "aws:apigateway/vpcLink:VpcLink": {
     property: "name",
     maxLength: 1024,
     source:
-      "API Gateway API Reference, CreateVpcLink: name (its limit not checked here: 1024 is a bound of this table, not the service\'s)",
+      "API Gateway API Reference, CreateVpcLink: name (its limit not checked here: 1024 is a bound of this table, not the service's)",
     confirmed: false,
   },
   "aws:apigateway/requestValidator:RequestValidator": {
     property: "name",
     maxLength: 1024,
     source:
-      "API Gateway API Reference, CreateRequestValidator: name (its limit not checked here: 1024 is a bound of this table, not the service\'s)",
+      "API Gateway API Reference, CreateRequestValidator: name (its limit not checked here: 1024 is a bound of this table, not the service's)",
     confirmed: false,
   },
   "aws:sns/topic:Topic": {
