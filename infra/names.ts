@@ -71,4 +71,3 @@ export function workspaceDir(prefix: string): string {
   validatePrefix(prefix);
   return `/Shared/${PROJECT}/${prefix}`;
 }
-
