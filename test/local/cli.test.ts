@@ -64,8 +64,18 @@ describe("local CLI: flags", () => {
     });
   }
 
-  it("documents the default port base it uses", () => {
-    expect(USAGE).to.include(`(default ${DEFAULT_PORT_BASE})`);
+  it("the usage's defaults are the parser's defaults", () => {
+    const defaults = parseArgs([]);
+    const documented = Object.fromEntries(
+      [...USAGE.matchAll(/^ {2}(--[a-z-]+) .*\(default ([^)]+)\)/gm)].map((match) => [match[1], match[2]]),
+    );
+    expect(documented).to.deep.equal({
+      "--posts": String(defaults.posts),
+      "--state-dir": `${path.relative(path.resolve(__dirname, "../.."), defaults.stateDir)}/`,
+      "--prefix": defaults.prefix,
+      "--port-base": String(DEFAULT_PORT_BASE),
+    });
+    expect(defaults.portBase).to.equal(DEFAULT_PORT_BASE);
   });
 });
 
