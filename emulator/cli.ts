@@ -26,6 +26,16 @@ const PROJECT_VERSION = (
   JSON.parse(fs.readFileSync(path.join(__dirname, "..", "package.json"), "utf8")) as { version: string }
 ).version;
 
+/** Each default once: the parsers below and the help texts read these. */
+export const DEFAULTS = {
+  posts: 11_000,
+  seed: "1",
+  mode: "sequential",
+  rate: 0,
+  concurrency: 4,
+  batchSize: 100,
+} as const;
+
 const USAGE = `Usage: npm run emulator -- <command> [flags]
 
 Commands:
@@ -44,8 +54,8 @@ duplicate anything.
 
   --db <url>      mysql://user:password@host:port/database (default: EMULATOR_DB_URL, else the database
                   of a stack kept by npm run local -- --keep)
-  --posts <N>     number of posts (default 11000)
-  --seed <S>      seed of the generator (default 1)
+  --posts <N>     number of posts (default ${DEFAULTS.posts})
+  --seed <S>      seed of the generator (default ${DEFAULTS.seed})
   --json          print the summary as JSON
   --help          this text`;
 
@@ -55,14 +65,14 @@ const SEND_FLAGS = `  --db <url>            source database, mysql://user:passwo
                         default: .local/outputs.json of a kept local stack)
   --stack <name>        read the outputs with: pulumi stack output --json --show-secrets --stack <name>
   --mode <m>            sequential (each post in key order, wrapping around) or random (with replacement,
-                        like the original emulator); default sequential
+                        like the original emulator); default ${DEFAULTS.mode}
   --count <N>           send N posts (3 records each: pin, geo, user)
   --all                 send as many posts as the database holds (the default)
   --duration <d>        send until the time is up: 90, 90s, 5m, 1h
-  --rate <r>            records per second over the three tables; 0 = as fast as possible (default 0)
-  --concurrency <n>     requests in flight at once (default 4)
-  --batch-size <n>      records per request; 1 behaves like the original emulator (default 100)
-  --seed <S>            seed of the random selection (default 1)
+  --rate <r>            records per second over the three tables; 0 = as fast as possible (default ${DEFAULTS.rate})
+  --concurrency <n>     requests in flight at once (default ${DEFAULTS.concurrency})
+  --batch-size <n>      records per request; 1 behaves like the original emulator (default ${DEFAULTS.batchSize})
+  --seed <S>            seed of the random selection (default ${DEFAULTS.seed})
   --max-tries <n>       tries per request before its records go to the failure file (default ${DEFAULT_RETRY.maxTries})
   --request-timeout <d> give up waiting for an answer after this long and try again: 30s, 5s, 500ms
                         (default ${REQUEST_TIMEOUT_MS / 1000}s)
@@ -180,8 +190,8 @@ function requireDb(flags: Flags, command: Command): string {
 }
 
 async function runSeed(flags: Flags): Promise<number> {
-  const posts = integer(flags, "posts", 11_000, 1, 10_000_000);
-  const seedValue = String(flags.seed ?? "1");
+  const posts = integer(flags, "posts", DEFAULTS.posts, 1, 10_000_000);
+  const seedValue = String(flags.seed ?? DEFAULTS.seed);
   const connection = await connect(requireDb(flags, "seed"));
   const started = Date.now();
   try {
@@ -222,12 +232,12 @@ function selection(flags: Flags): Selection {
     throw new UsageError(
       `pass only one of --count, --all, --duration (got ${chosen.map((name) => `--${name}`).join(", ")})`,
     );
-  const mode = flags.mode ?? "sequential";
+  const mode = flags.mode ?? DEFAULTS.mode;
   if (mode !== "sequential" && mode !== "random")
     throw new UsageError(`--mode must be sequential or random (got "${mode}")`);
   return {
     mode,
-    seed: String(flags.seed ?? "1"),
+    seed: String(flags.seed ?? DEFAULTS.seed),
     durationMs: typeof flags.duration === "string" ? parseDuration(flags.duration) : undefined,
     count: flags.count !== undefined ? integer(flags, "count", 0, 1) : undefined,
   };
@@ -261,9 +271,9 @@ async function runSend(command: "batch" | "stream", flags: Flags): Promise<numbe
   }
   const maxBatch = command === "stream" ? MAX_PUT_RECORDS : 10_000;
   const load: Load = {
-    rate: integer(flags, "rate", 0, 0),
-    concurrency: integer(flags, "concurrency", 4, 1, 1024),
-    batchSize: integer(flags, "batch-size", 100, 1, maxBatch),
+    rate: integer(flags, "rate", DEFAULTS.rate, 0),
+    concurrency: integer(flags, "concurrency", DEFAULTS.concurrency, 1, 1024),
+    batchSize: integer(flags, "batch-size", DEFAULTS.batchSize, 1, maxBatch),
   };
   const maxTries = integer(flags, "max-tries", DEFAULT_RETRY.maxTries, 1, 100);
   const requestTimeoutMs =
