@@ -1,32 +1,38 @@
 """Benchmark (not a test): the batch job on local Spark against the same cleaning and nine queries in DuckDB.
 
-    npm run bench:batch -- --posts N [--workdir DIR]
+    npm run bench:batch -- --posts N [N ...] [--workdir DIR]
     (PYTHONPATH=jobs/tests .cache/venv/jobs/bin/python jobs/bench/bench_batch.py ...; dev-only, not in the wheel)
 
-Generates N posts (pin, geo and user records, every 50th sent twice) in the S3 sink layout under
-`.cache/bench/N/input` (kept and reused), times `run_batch` (read, clean, deduplicate, write silver, quarantine and
-gold as Delta), then the same work in DuckDB in memory, checks that both give the same gold rows, and prints both
-times and their ratio.
+For each N: generates N posts (pin, geo and user records, every 50th sent twice) in the S3 sink layout under
+`.cache/bench/N/input` (kept and reused), then on the same files times `run_batch` writing Delta (the job as
+deployed), the same `run_batch` writing plain Parquet, and DuckDB doing the same cleaning, deduplication and nine
+queries and writing the 3 silver and 9 gold results as Parquet; checks that Spark's and DuckDB's gold rows are
+the same and prints the times and ratios. With several N it also prints how the time grows with the data.
+A 2,000-post warm-up run first keeps the JVM's one-off compilation out of the numbers.
 """
 
+import itertools
 import shutil
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
+from pyspark.sql import DataFrame, SparkSession
 from synthetic_posts import write_sink_layout
 
 from pinterest_jobs import cli
 from pinterest_jobs.batch import run_batch
 from pinterest_jobs.cleaning import PIN_PLACEHOLDERS
-from pinterest_jobs.contract import topic_dir, topic_names
-from pinterest_jobs.errors import UsageError
+from pinterest_jobs.contract import SILVER_TABLES, topic_dir, topic_names
+from pinterest_jobs.errors import JobFailure, UsageError
 from pinterest_jobs.gold import GOLD_QUERIES
 from pinterest_jobs.session import REPO_ROOT, get_spark
 from pinterest_jobs.tables import Output
 
 PREFIX = "bench"
 DUPLICATE_EVERY = 50
+WARM_UP_POSTS = 2000
 
 _TRIM = r"'^[\s\x{00A0}]+|[\s\x{00A0}]+$'"
 
@@ -121,54 +127,114 @@ def duckdb_sql(root: Path, topics: dict[str, str]) -> tuple[list[str], dict[str,
     return setup, queries
 
 
-def run_duckdb(root: Path, topics: dict[str, str]) -> tuple[float, dict[str, set]]:
+def run_duckdb(root: Path, topics: dict[str, str], out: Path) -> tuple[float, dict[str, set]]:
+    """Times DuckDB reading the files and writing the three silver tables and the nine gold results as Parquet
+    under `out`; returns the time and the gold rows read back from those files afterwards."""
     import duckdb
 
     setup, queries = duckdb_sql(root, topics)
+    out.mkdir(parents=True)
     connection = duckdb.connect()
     started = time.perf_counter()
     for statement in setup:
         connection.execute(statement)
-    results = {name: set(connection.execute(sql).fetchall()) for name, sql in queries.items()}
-    return time.perf_counter() - started, results
+    for table, name in SILVER_TABLES.items():
+        connection.execute(f"""copy "{table}" to '{out / name}.parquet' (format parquet)""")
+    for name, sql in queries.items():
+        connection.execute(f"copy ({sql}) to '{out / name}.parquet' (format parquet)")
+    seconds = time.perf_counter() - started
+    results = {
+        name: set(connection.execute(f"select * from '{out / name}.parquet'").fetchall()) for name in queries
+    }
+    return seconds, results
+
+
+@dataclass(frozen=True)
+class ParquetOutput(Output):
+    """The batch job's writes as plain Parquet, counted from the files: the job without Delta's costs."""
+
+    def overwrite(self, df: DataFrame, name: str) -> int:
+        df.write.mode("overwrite").parquet(self.ref(name))
+        return df.sparkSession.read.parquet(self.ref(name)).count()
+
+
+def timed_batch(spark: SparkSession, root: Path, output: Output) -> tuple[float, dict]:
+    started = time.perf_counter()
+    summary = run_batch(spark, str(root), output, topic_names(PREFIX))
+    return time.perf_counter() - started, summary
+
+
+def input_for(workdir: Path, posts: int) -> Path:
+    """The generated input for `posts`, written on first use and kept for later runs."""
+    root = workdir / str(posts) / "input"
+    if not (root.parent / "complete").exists():
+        shutil.rmtree(root, ignore_errors=True)
+        started = time.perf_counter()
+        write_sink_layout(root, topic_names(PREFIX), posts, duplicate_every=DUPLICATE_EVERY)
+        (root.parent / "complete").write_text("")
+        print(f"generated {posts} posts in {time.perf_counter() - started:.1f} s under {root}", flush=True)
+    return root
+
+
+def measure(spark: SparkSession, workdir: Path, posts: int) -> dict:
+    root = input_for(workdir, posts)
+    with tempfile.TemporaryDirectory(dir=workdir) as scratch:
+        delta = Output(str(Path(scratch) / "delta"))
+        delta_seconds, summary = timed_batch(spark, root, delta)
+        spark_results = {
+            name: {tuple(row) for row in delta.read(spark, name).collect()} for name in GOLD_QUERIES
+        }
+        parquet_seconds, _ = timed_batch(spark, root, ParquetOutput(str(Path(scratch) / "parquet")))
+        duck_seconds, duck_results = run_duckdb(root, topic_names(PREFIX), Path(scratch) / "duckdb")
+    disagree = [name for name in GOLD_QUERIES if spark_results[name] != duck_results[name]]
+    rows = [
+        ("posts", f"{posts}"),
+        ("records read (pin)", f"{summary['read']['pin']}"),
+        ("spark, writing Delta", f"{delta_seconds:.1f} s   (the batch job as deployed: 13 Delta tables)"),
+        (
+            "spark, writing Parquet",
+            f"{parquet_seconds:.1f} s   (same job, plain Parquet, counted from the files)",
+        ),
+        ("delta's share", f"{delta_seconds - parquet_seconds:.1f} s"),
+        ("duckdb, writing Parquet", f"{duck_seconds:.1f} s   (3 silver + 9 gold Parquet files)"),
+        ("ratio spark/duckdb", f"{parquet_seconds / duck_seconds:.1f}   (both writing Parquet)"),
+        ("ratio spark(Delta)/duckdb", f"{delta_seconds / duck_seconds:.1f}"),
+        ("gold results agree", "yes" if not disagree else f"NO: {', '.join(disagree)}"),
+    ]
+    for label, value in rows:
+        print(f"{label:<27} {value}", flush=True)
+    if disagree:
+        raise JobFailure(f"Spark and DuckDB disagree on {', '.join(disagree)} for {posts} posts")
+    return {"delta": delta_seconds, "parquet": parquet_seconds, "duckdb": duck_seconds}
 
 
 def main(argv: list[str] | None = None) -> int:
     def run() -> None:
         parser = cli.ArgumentParser(prog="npm run bench:batch --", description=__doc__.splitlines()[0])
-        parser.add_argument("--posts", type=int, required=True, help="number of posts to generate")
+        parser.add_argument(
+            "--posts",
+            type=int,
+            nargs="+",
+            required=True,
+            help="numbers of posts, e.g. --posts 250000 1000000",
+        )
         parser.add_argument("--workdir", default=str(REPO_ROOT / ".cache" / "bench"), help="where data goes")
         args = parser.parse_args(argv)
-        if args.posts < 1:
-            raise UsageError("--posts must be a positive number of posts, e.g. --posts 100000")
-        topics = topic_names(PREFIX)
-        root = Path(args.workdir) / str(args.posts) / "input"
-        if not (root.parent / "complete").exists():
-            shutil.rmtree(root, ignore_errors=True)
-            started = time.perf_counter()
-            write_sink_layout(root, topics, args.posts, duplicate_every=DUPLICATE_EVERY)
-            (root.parent / "complete").write_text("")
-            print(f"generated {args.posts} posts in {time.perf_counter() - started:.1f} s under {root}")
-
+        if any(posts < 1 for posts in args.posts):
+            raise UsageError("--posts takes positive numbers of posts, e.g. --posts 250000 1000000")
+        workdir = Path(args.workdir)
         spark = get_spark("pinterest-bench")
-        with tempfile.TemporaryDirectory(dir=Path(args.workdir)) as scratch:
-            output = Output(str(Path(scratch) / "output"))
-            started = time.perf_counter()
-            summary = run_batch(spark, str(root), output, topics)
-            spark_seconds = time.perf_counter() - started
-            spark_results = {
-                name: {tuple(row) for row in output.read(spark, name).collect()} for name in GOLD_QUERIES
-            }
-        duck_seconds, duck_results = run_duckdb(root, topics)
-        agree = all(spark_results[name] == duck_results[name] for name in GOLD_QUERIES)
-        print(f"posts                     {args.posts}")
-        print(f"records read (pin)        {summary['read']['pin']}")
-        print(f"spark batch job (Delta)   {spark_seconds:.1f} s")
-        print(f"duckdb (in memory)        {duck_seconds:.1f} s")
-        print(f"ratio spark/duckdb        {spark_seconds / duck_seconds:.1f}")
-        print(f"gold results agree        {'yes' if agree else 'NO'}")
-        if not agree:
-            raise SystemExit(1)
+        # The first job of a JVM compiles most of Spark's code; a small run first keeps that out of every number.
+        with tempfile.TemporaryDirectory(dir=workdir) as scratch:
+            timed_batch(spark, input_for(workdir, WARM_UP_POSTS), Output(str(Path(scratch) / "warm-up")))
+        times = {}
+        for posts in args.posts:
+            times[posts] = measure(spark, workdir, posts)
+        sizes = sorted(times)
+        for small, large in itertools.pairwise(sizes):
+            for kind in ("delta", "parquet"):
+                ratio = times[large][kind] / times[small][kind]
+                print(f"scaling ({kind}) {large}/{small} posts: {large / small:.1f}x data, {ratio:.2f}x time")
 
     return cli.run_main(run)
 
