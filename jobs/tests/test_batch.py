@@ -150,3 +150,11 @@ def test_batch_reports_a_missing_topic_folder_in_one_line(tmp_path, capsys):
 def test_batch_rejects_a_bad_prefix_in_one_line(tmp_path, capsys):
     assert batch.main(["--input", str(tmp_path), "--output", str(tmp_path), "--prefix", "Bad_Prefix"]) == 2
     assert capsys.readouterr().err.strip().startswith('error: prefix "Bad_Prefix" is invalid')
+
+
+def test_wheel_entry_point_raises_the_exit_code_so_databricks_marks_the_run_failed(tmp_path, monkeypatch):
+    # A python_wheel_task gets its parameters in sys.argv and ignores the return value.
+    monkeypatch.setattr("sys.argv", ["pinterest-batch", "--input", str(tmp_path), "--output", str(tmp_path)])
+    with pytest.raises(SystemExit) as exit_info:
+        batch.entry()
+    assert exit_info.value.code == 2

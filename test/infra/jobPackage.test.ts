@@ -72,7 +72,7 @@ describe("jobs wheel", function () {
     );
   });
 
-  it("pip installs it, and its console scripts resolve to the jobs' main functions", () => {
+  it("pip installs it, and its console scripts resolve to the jobs' wheel entry points", () => {
     const target = path.join(dir, "site");
     execFileSync(PYTHON, ["-m", "pip", "install", "--quiet", "--no-deps", "--target", target, wheelFile]);
     const out = python(
@@ -85,8 +85,8 @@ describe("jobs wheel", function () {
       { PYTHONPATH: target },
     );
     expect(JSON.parse(out)).to.deep.equal({
-      "pinterest-batch": ["pinterest_jobs.batch:main", true],
-      "pinterest-stream": ["pinterest_jobs.stream:main", true],
+      "pinterest-batch": ["pinterest_jobs.batch:entry", true],
+      "pinterest-stream": ["pinterest_jobs.stream:entry", true],
     });
     // The wheel declares no dependencies: the Databricks Runtime provides Spark and Delta, and pip must not
     // replace the runtime's pyspark.

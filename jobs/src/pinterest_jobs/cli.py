@@ -58,6 +58,18 @@ def names_from(
     return parse_table_map(explicit, flag) if explicit else from_prefix(args.prefix)
 
 
+def wheel_entry(main: Callable[[], int]) -> Callable[[], None]:
+    """The entry point of a Databricks python_wheel_task: Databricks calls it with the task's parameters in
+    sys.argv and ignores what it returns, so a failed run must raise to be marked failed."""
+
+    def entry() -> None:
+        code = main()
+        if code:
+            raise SystemExit(code)
+
+    return entry
+
+
 def run_main(run: Callable[[], object]) -> int:
     """Runs a job; bad input (exit 2) or a failure the user can act on (exit 1) ends it with one line on
     stderr, without a stack trace."""

@@ -352,5 +352,7 @@ def main(argv: list[str] | None = None) -> int:
     return cli.run_main(run)
 
 
+entry = cli.wheel_entry(main)
+
 if __name__ == "__main__":
     raise SystemExit(main())
