@@ -1,4 +1,4 @@
-// Realistic posts, calibrated on the facts of DATA-CONTRACT section 1. Same seed, same posts.
+// Realistic posts, calibrated on the facts of docs/contract.md section 1. Same seed, same posts.
 import { PLACEHOLDERS } from "../contract";
 import { CATEGORIES, type Category } from "./vocabulary";
 import * as words from "./vocabulary";
@@ -6,7 +6,7 @@ import { COUNTRIES } from "./countries";
 import { Random, WeightedTable } from "./random";
 import type { GeoRow, PinRow, Post, UserRow } from "./rows";
 
-/** Rates measured on the real tables (see DATA-CONTRACT section 1 and the peers' samples). */
+/** Rates measured on the real tables (see docs/contract.md section 1 and the peers' samples). */
 export const RATES = {
   story: 0.07,
   video: 0.03,

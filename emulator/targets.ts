@@ -1,4 +1,4 @@
-// Where traffic goes: the stack outputs of DATA-CONTRACT section 6, from a file or from the Pulumi CLI.
+// Where traffic goes: the stack outputs of docs/contract.md section 6, from a file or from the Pulumi CLI.
 import { execFile } from "node:child_process";
 import fs from "node:fs";
 import { TABLES, type PerTable } from "../contract";

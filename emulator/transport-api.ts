@@ -1,4 +1,4 @@
-// The ingest API of DATA-CONTRACT section 2 over HTTP, with an undici keep-alive pool.
+// The ingest API of docs/contract.md section 2 over HTTP, with an undici keep-alive pool.
 import { Pool, errors as undiciErrors } from "undici";
 import type { Attempt, Target, Transport } from "./delivery";
 import type { StackOutputs } from "./targets";

@@ -1,4 +1,4 @@
-// Records on the wire (DATA-CONTRACT section 2): the source row as JSON, datetimes in ISO-8601.
+// Records on the wire (docs/contract.md section 2): the source row as JSON, datetimes in ISO-8601.
 import type { Table } from "../contract";
 import { keyOf, type SourceRow } from "./rows";
 

@@ -1,4 +1,4 @@
-// The Pulumi program: the cloud side of the pipeline (see ARCHITECTURE.md), one component per concern.
+// The Pulumi program: the cloud side of the pipeline (docs/architecture.md), one component per concern.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import versions from "../versions.json";
@@ -45,7 +45,7 @@ function loadStackConfig(): StackConfig {
 
 const config = loadStackConfig();
 const { prefix, region } = config;
-// Stack outputs of DATA-CONTRACT section 6 (with apiUrl and apiKey below).
+// Stack outputs of docs/contract.md section 6 (with apiUrl and apiKey below).
 export const topics = topicNames(prefix);
 export const streams = streamNames(prefix);
 const tags = stackTags({ stack: config.stack, prefix, owner: config.owner });
@@ -225,7 +225,7 @@ const monitoring = new Monitoring(
   inStack,
 );
 
-// DATA-CONTRACT section 6 (with topics and streams above), then the other handles of the stack.
+// docs/contract.md section 6 (with topics and streams above), then the other handles of the stack.
 export const apiUrl = api.url;
 export const apiKey = api.apiKey;
 export const dataBucket = dataLake.bucket.bucket;

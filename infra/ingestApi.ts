@@ -45,7 +45,7 @@ const KINESIS_RESPONSES = [
 
 const json = (value: unknown) => JSON.stringify(value);
 
-/** Content type of Kafka REST v2 produce requests (DATA-CONTRACT section 2). */
+/** Content type of Kafka REST v2 produce requests (docs/contract.md section 2). */
 export const KAFKA_JSON_CONTENT_TYPE = "application/vnd.kafka.json.v2+json";
 
 type JsonSchema = Record<string, unknown>;

@@ -1,4 +1,4 @@
-// API Gateway request templates (VTL) that turn the stream routes of DATA-CONTRACT section 2 into Kinesis API calls.
+// API Gateway request templates (VTL) that turn the stream routes of docs/contract.md section 2 into Kinesis API calls.
 // The stream comes from the path, so the role's stream scope decides what a caller can reach.
 
 export type KinesisAction =

@@ -43,7 +43,7 @@ export function s3SinkConnectorConfig(input: S3SinkInput): Record<string, string
     "format.output.type": "jsonl",
     "format.output.fields": "value",
     "format.output.fields.value.encoding": "none",
-    // One bare record value per line (DATA-CONTRACT section 3), not wrapped as {"value": ...}.
+    // One bare record value per line (docs/contract.md section 3), not wrapped as {"value": ...}.
     "format.output.envelope": "false",
     "key.converter": "org.apache.kafka.connect.storage.StringConverter",
     "value.converter": "org.apache.kafka.connect.json.JsonConverter",

@@ -21,7 +21,7 @@ import { kinesisClient } from "./kinesis-client";
 import { waitUntil } from "./services/net";
 import { readStackShape, type StackShape } from "./stack-shape";
 
-/** The stack outputs of DATA-CONTRACT section 6, plus what only local mode has. */
+/** The stack outputs of docs/contract.md section 6, plus what only local mode has. */
 export interface Outputs {
   apiUrl: string;
   apiKey: string;

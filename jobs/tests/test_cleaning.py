@@ -1,4 +1,4 @@
-"""Each cleaning rule of DATA-CONTRACT section 4, on hand-written rows."""
+"""Each cleaning rule of docs/contract.md section 4, on hand-written rows."""
 
 import json
 from datetime import datetime

@@ -1,4 +1,4 @@
-"""The real-time metrics (DATA-CONTRACT section 7): each on hand-built rows with hand-computed expected rows, then
+"""The real-time metrics (docs/contract.md section 7): each on hand-built rows with hand-computed expected rows, then
 kept by the stream job's micro-batch function across duplicates, replays and a geo arriving late."""
 
 import json

@@ -2,7 +2,7 @@
 import { expect } from "chai";
 import { ageGroup, cleanText, expectedGold, followerCount, median } from "./expected-gold";
 
-describe("end-to-end oracle (DATA-CONTRACT sections 4-5 in TypeScript)", () => {
+describe("end-to-end oracle (docs/contract.md sections 4-5 in TypeScript)", () => {
   it("cleans text and follower counts", () => {
     expect(cleanText("\u00a0 Travel tips \n")).to.equal("Travel tips");
     expect(cleanText(" \u00a0")).to.equal(null);

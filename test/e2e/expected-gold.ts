@@ -1,4 +1,4 @@
-// The gold tables of DATA-CONTRACT sections 4-5, computed in TypeScript straight from the source rows, so that the
+// The gold tables of docs/contract.md sections 4-5, computed in TypeScript straight from the source rows, so that the
 // end-to-end test checks the jobs' answers against an implementation that shares no code with them.
 
 export type SourceRow = Record<string, unknown>;

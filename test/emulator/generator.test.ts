@@ -1,4 +1,4 @@
-// The generator: deterministic per seed, and calibrated on the facts of DATA-CONTRACT section 1.
+// The generator: deterministic per seed, and calibrated on the facts of docs/contract.md section 1.
 import { expect } from "chai";
 import { PLACEHOLDERS } from "../../contract";
 import { formatFollowers, generatePosts } from "../../emulator/generator";

@@ -207,7 +207,7 @@ function schemaErrors(schema: Record<string, unknown>, value: unknown, at = "$")
 
 describe("API Gateway request models", () => {
   const row = { index: 7528, title: "t" };
-  it("accept what the emulator sends (DATA-CONTRACT section 2), under the content type it sends", () => {
+  it("accept what the emulator sends (docs/contract.md section 2), under the content type it sends", () => {
     expect(KAFKA_JSON_CONTENT_TYPE).to.equal(KAFKA_CONTENT_TYPE);
     expect(schemaErrors(REQUEST_BODY_SCHEMAS.produce, kafkaBody([row]))).to.deep.equal([]);
     expect(

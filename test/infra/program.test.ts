@@ -179,7 +179,7 @@ for (const stack of ["dev", "prod"] as const) {
     });
 
     describe("stack outputs", () => {
-      it("have DATA-CONTRACT section 6's names and shapes, and the stack's handles", () => {
+      it("have docs/contract.md section 6's names and shapes, and the stack's handles", () => {
         expect(Object.keys(run.outputs).sort()).to.deep.equal(
           [
             "apiKey",
@@ -759,7 +759,7 @@ for (const stack of ["dev", "prod"] as const) {
         for (const volume of volumes) {
           expect(volume.inputs).to.include({ catalogName: underscored(), schemaName: uc().landingSchema });
         }
-        // The sink's layout (DATA-CONTRACT section 3) lands inside the topics volume.
+        // The sink's layout (docs/contract.md section 3) lands inside the topics volume.
         expect(S3_SINK_FILE_NAME_TEMPLATE.startsWith("topics/")).to.equal(true);
       });
 

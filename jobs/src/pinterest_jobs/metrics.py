@@ -1,4 +1,4 @@
-"""The real-time metrics of the stream path (DATA-CONTRACT section 7), from the cleaned stream tables.
+"""The real-time metrics of the stream path (docs/contract.md section 7), from the cleaned stream tables.
 
 Each metric is a pure function of the cleaned pin rows (with `arrived_at`) and geo rows, in built-in Spark
 functions. The stream job keeps the metric tables equal to these functions of its cleaned tables at the end of

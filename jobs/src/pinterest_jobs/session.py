@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pyspark.sql import SparkSession
 
-# The jobs treat every datetime without a zone as UTC (DATA-CONTRACT section 1), so the session zone is fixed.
+# The jobs treat every datetime without a zone as UTC (docs/contract.md section 1), so the session zone is fixed.
 SESSION_TIME_ZONE = "UTC"
 REPO_ROOT = Path(__file__).resolve().parents[3]
 

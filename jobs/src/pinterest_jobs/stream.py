@@ -1,5 +1,5 @@
 """Stream job: the three Kinesis streams -> cleaned Delta tables `{pin,geo,user}_stream`, `stream_quarantine` and
-the real-time metric tables (DATA-CONTRACT section 7).
+the real-time metric tables (docs/contract.md section 7).
 
     python -m pinterest_jobs.stream --source kinesis|local-kinesis (--prefix PREFIX | --streams pin=S1,geo=S2,user=S3)
         --output DIR|CATALOG.SCHEMA --checkpoint DIR [--endpoint URL] [--region REGION]

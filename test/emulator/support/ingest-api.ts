@@ -1,4 +1,4 @@
-// A local stand-in of the ingest API that checks every request against DATA-CONTRACT section 2,
+// A local stand-in of the ingest API that checks every request against docs/contract.md section 2,
 // keeps what it received, and fails requests on demand.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
