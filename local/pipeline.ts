@@ -210,56 +210,60 @@ function readSummaryJson(file: string, job: string): Record<string, unknown> {
   return JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>;
 }
 
-/** Runs one PySpark job module with `args` and returns the summary it writes with --summary-json. */
-async function runJob(
-  ctx: StepContext,
-  job: "batch" | "stream",
-  args: string[],
-): Promise<Record<string, unknown>> {
-  const summaryFile = path.join(ctx.layout.stateDir, "jobs", `${job}-summary.json`);
-  fs.mkdirSync(path.dirname(summaryFile), { recursive: true });
-  fs.rmSync(summaryFile, { force: true });
-  const moduleArgs = ["-m", `pinterest_jobs.${job}`, ...args, "--summary-json", summaryFile];
-  const waitingFor =
-    job === "batch"
-      ? "Spark to clean the sink files and write silver and gold"
-      : "Spark to read every Kinesis record and write the stream tables";
-  await run(ctx, `${job} job`, JOBS_PYTHON, moduleArgs, `${job}-job`, JOB_TIMEOUT_MS, waitingFor);
-  return readSummaryJson(summaryFile, `the ${job} job`);
-}
-
 /** `pin=A,geo=B,user=C`: how the jobs take the topic and stream names the stack outputs hold. */
 function tableMap(names: PerTable<string>): string {
   return TABLES.map((table) => `${table}=${names[table]}`).join(",");
 }
 
-export async function runBatchJob(ctx: StepContext): Promise<Record<string, unknown>> {
-  ctx.say(`running the batch job on local Spark: ${ctx.layout.mountDir} -> ${ctx.layout.batchDir}`);
-  return runJob(ctx, "batch", [
-    "--input",
-    ctx.layout.mountDir,
-    "--output",
-    ctx.layout.batchDir,
-    "--topics",
-    tableMap(ctx.endpoints.outputs.topics),
-  ]);
+export interface JobSummaries {
+  batch: Record<string, unknown>;
+  stream: Record<string, unknown>;
 }
 
-export async function runStreamJob(ctx: StepContext): Promise<Record<string, unknown>> {
-  ctx.say(`running the stream job on local Spark until it has caught up: Kinesis -> ${ctx.layout.streamDir}`);
-  return runJob(ctx, "stream", [
+/**
+ * Runs the batch job and the stream job's available-now run side by side in one Spark session
+ * (pinterest_jobs.batch_and_stream): one JVM instead of two in sequence. Each job gets exactly the
+ * parameters its own entry point takes on Databricks.
+ */
+export async function runBothJobs(ctx: StepContext): Promise<JobSummaries> {
+  const { layout, endpoints } = ctx;
+  ctx.say(
+    `running the batch job (${layout.mountDir} -> ${layout.batchDir}) and the stream job (Kinesis -> ${layout.streamDir}) on local Spark`,
+  );
+  const summaryFile = path.join(layout.stateDir, "jobs", "jobs-summary.json");
+  fs.mkdirSync(path.dirname(summaryFile), { recursive: true });
+  fs.rmSync(summaryFile, { force: true });
+  const args = [
+    "-m",
+    "pinterest_jobs.batch_and_stream",
+    "--summary-json",
+    summaryFile,
+    "--batch",
+    "--input",
+    layout.mountDir,
+    "--output",
+    layout.batchDir,
+    "--topics",
+    tableMap(endpoints.outputs.topics),
+    "--stream",
     "--source",
     "local-kinesis",
     "--endpoint",
-    ctx.endpoints.kinesisEndpoint,
+    endpoints.kinesisEndpoint,
     "--streams",
-    tableMap(ctx.endpoints.outputs.streams),
+    tableMap(endpoints.outputs.streams),
     "--output",
-    ctx.layout.streamDir,
+    layout.streamDir,
     "--checkpoint",
-    ctx.layout.checkpointDir,
+    layout.checkpointDir,
     "--available-now",
-  ]);
+  ];
+  const waitingFor = "Spark to write silver and gold from the sink files, and the stream tables from Kinesis";
+  await run(ctx, "jobs", JOBS_PYTHON, args, "jobs", JOB_TIMEOUT_MS, waitingFor);
+  const summary = readSummaryJson(summaryFile, "the jobs") as Partial<JobSummaries>;
+  if (!summary.batch || !summary.stream)
+    throw new Error(`the jobs' summary ${summaryFile} lacks batch or stream`);
+  return { batch: summary.batch, stream: summary.stream };
 }
 
 function perTableOf(value: unknown, what: string): PerTable<number> {
@@ -372,9 +376,8 @@ export const REPORT_FILE = "report.html";
 /** Both jobs against a stack whose traffic is in (a full run, or `jobs` on a kept stack). */
 export async function runJobs(ctx: StepContext, clock: StepClock): Promise<RunSummary> {
   await clock.time("sink", () => waitForSink(ctx));
-  const batchJob = await clock.time("batch job", () => runBatchJob(ctx));
-  const streamJob = await clock.time("stream job", () => runStreamJob(ctx));
-  return clock.time("count every hop", () => summarize(ctx, batchJob, streamJob));
+  const jobs = await clock.time("batch and stream jobs", () => runBothJobs(ctx));
+  return clock.time("count every hop", () => summarize(ctx, jobs.batch, jobs.stream));
 }
 
 /** Judges the counts, writes the summary file and the report. */

@@ -29,8 +29,7 @@ import { kinesisClient } from "../../local/kinesis-client";
 import { layoutOf, type Layout } from "../../local/layout";
 import {
   readGold,
-  runBatchJob,
-  runStreamJob,
+  runBothJobs,
   seed,
   send,
   summarize,
@@ -200,9 +199,8 @@ describe("local mode end to end", function () {
 
     await waitForSink(ctx);
     await checkCommits();
-    const batchJob = await runBatchJob(ctx);
-    const streamJob = await runStreamJob(ctx);
-    summary = await summarize(ctx, batchJob, streamJob);
+    const jobs = await runBothJobs(ctx);
+    summary = await summarize(ctx, jobs.batch, jobs.stream);
     source = await readSource(stack.endpoints.dbUrl);
     gold = await readGold(layout);
     console.log(
