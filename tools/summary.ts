@@ -35,7 +35,9 @@ function main(argv: string[]): number {
   const files = existsSync(resultsDir) ? readdirSync(resultsDir).filter((f) => f.endsWith(".json")) : [];
   for (const file of files.sort()) {
     const counts = JSON.parse(readFileSync(join(resultsDir, file), "utf8")) as Counts;
-    console.log(`  ${file.replace(/\.json$/, "").padEnd(10)} ${counts.passed} passed, ${counts.failed} failed`);
+    console.log(
+      `  ${file.replace(/\.json$/, "").padEnd(10)} ${counts.passed} passed, ${counts.failed} failed`,
+    );
     total.passed += counts.passed;
     total.failed += counts.failed;
   }

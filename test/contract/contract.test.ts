@@ -82,7 +82,8 @@ describe("contract: the TypeScript reader", () => {
       "country_category_activity_1m",
       "trending_profiles",
     ]);
-    for (const table of [...contract.GOLD, ...contract.METRICS]) expect(table.columns).to.have.length.greaterThan(0);
+    for (const table of [...contract.GOLD, ...contract.METRICS])
+      expect(table.columns).to.have.length.greaterThan(0);
   });
 });
 
