@@ -6,7 +6,7 @@ import { EXIT, exitCodeOf, RuntimeFailure, UsageError } from "../cli/errors";
 import { GOLD_TABLES } from "../contract";
 import { parseArgs, serveArgs, USAGE, type CliArgs } from "./args";
 import { formatTable } from "./delta";
-import { isAlive, readStackFile, requireKeptStack, type StackFile } from "./kept-stack";
+import { isAlive, readStackFile, requireKeptStack, writeStackFile } from "./kept-stack";
 import { layoutOf, type Layout } from "./layout";
 import { live } from "./live";
 import { listLogs, logFile, printLog } from "./logs";
@@ -191,12 +191,7 @@ async function startSupervisor(args: CliArgs, layout: Layout): Promise<StackEndp
 async function serve(args: CliArgs): Promise<number> {
   const layout = layoutOf(args.stateDir);
   const stack = await startStack({ prefix: args.prefix, layout, ports: await portsFrom(args.portBase), say });
-  const stackFile: StackFile = {
-    pid: process.pid,
-    startedAt: new Date().toISOString(),
-    endpoints: stack.endpoints,
-  };
-  fs.writeFileSync(layout.stackFile, JSON.stringify(stackFile, null, 2) + "\n", { mode: 0o600 });
+  writeStackFile(layout, stack.endpoints);
   say("stack running; waiting for SIGTERM");
   await new Promise<void>((resolve) => {
     process.once("SIGTERM", () => resolve());

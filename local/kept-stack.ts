@@ -28,6 +28,12 @@ export function readStackFile(layout: Layout): StackFile | undefined {
   return undefined;
 }
 
+/** Names this process as the stack's supervisor: `down` stops it, and the emulator finds the stack. */
+export function writeStackFile(layout: Layout, endpoints: StackEndpoints): void {
+  const stack: StackFile = { pid: process.pid, startedAt: new Date().toISOString(), endpoints };
+  fs.writeFileSync(layout.stackFile, JSON.stringify(stack, null, 2) + "\n", { mode: 0o600 });
+}
+
 export function requireKeptStack(layout: Layout, command: string): StackFile {
   const stack = readStackFile(layout);
   if (!stack)

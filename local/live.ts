@@ -6,7 +6,7 @@ import { EXIT, RuntimeFailure, UsageError } from "../cli/errors";
 import { METRIC_TABLES, TABLES, type PerTable } from "../contract";
 import type { CliArgs } from "./args";
 import { isDeltaTable, readRows, type Row } from "./delta";
-import { readStackFile, type StackFile } from "./kept-stack";
+import { readStackFile, writeStackFile } from "./kept-stack";
 import { layoutOf, type Layout } from "./layout";
 import { seed, send, type StepContext } from "./pipeline";
 import { portsFrom } from "./ports";
@@ -99,13 +99,7 @@ export async function live(args: CliArgs, say: (line: string) => void): Promise<
   const layout = layoutOf(args.stateDir);
   freshStateDir(layout);
   const stack = await startStack({ prefix: args.prefix, layout, ports: await portsFrom(args.portBase), say });
-  // The stack file names this process, so `npm run local:down` stops it and the emulator finds the stack.
-  const stackFile: StackFile = {
-    pid: process.pid,
-    startedAt: new Date().toISOString(),
-    endpoints: stack.endpoints,
-  };
-  fs.writeFileSync(layout.stackFile, JSON.stringify(stackFile, null, 2) + "\n", { mode: 0o600 });
+  writeStackFile(layout, stack.endpoints);
   const ctx: StepContext = { endpoints: stack.endpoints, layout, say, running: new Set<ToolRun>() };
 
   let stopping = false;
