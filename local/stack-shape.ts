@@ -3,8 +3,6 @@
 import fs from "node:fs";
 import path from "node:path";
 import { load } from "js-yaml";
-import type { ConfigKey, StreamMode } from "../infra/config";
-import { PROJECT } from "../infra/names";
 import { REPO_ROOT } from "./services/java";
 
 export const SHAPE_STACK = "dev";
@@ -22,10 +20,14 @@ export interface StackShape {
 }
 
 type Values = Record<string, unknown>;
+/** The stream modes the stack config accepts (infra/config.ts checks the same key). */
+type StreamMode = "on-demand" | "provisioned";
 
-function readYaml(file: string): Values {
+/** A Pulumi YAML file: the project's name (Pulumi.yaml) and its config values. */
+function readYaml(file: string): { name?: string; config: Values } {
   try {
-    return (load(fs.readFileSync(file, "utf8")) as { config?: Values } | undefined)?.config ?? {};
+    const parsed = load(fs.readFileSync(file, "utf8")) as { name?: string; config?: Values } | undefined;
+    return { name: parsed?.name, config: parsed?.config ?? {} };
   } catch (error) {
     throw new Error(`cannot read the stack config ${file}: ${(error as Error).message}`);
   }
@@ -34,25 +36,28 @@ function readYaml(file: string): Values {
 /** Reads the shape from `Pulumi.<stack>.yaml`, falling back to the defaults of `Pulumi.yaml`, in `root`. */
 export function readStackShape(stack = SHAPE_STACK, root = REPO_ROOT): StackShape {
   const stackFile = path.join(root, `Pulumi.${stack}.yaml`);
-  const projectValues = readYaml(path.join(root, "Pulumi.yaml"));
-  const stackValues = readYaml(stackFile);
-  const raw = (key: ConfigKey): unknown => {
-    const set = stackValues[`${PROJECT}:${key}`];
+  const project = readYaml(path.join(root, "Pulumi.yaml"));
+  const projectValues = project.config;
+  const stackValues = readYaml(stackFile).config;
+  const projectName = project.name;
+  if (!projectName) throw new Error(`${path.join(root, "Pulumi.yaml")} names no project`);
+  const raw = (key: string): unknown => {
+    const set = stackValues[`${projectName}:${key}`];
     if (set !== undefined) return set;
     return (projectValues[key] as { default?: unknown } | undefined)?.default;
   };
-  const int = (key: ConfigKey, min: number, max: number): number => {
+  const int = (key: string, min: number, max: number): number => {
     const value = Number(raw(key));
     if (!Number.isInteger(value) || value < min || value > max)
       throw new Error(
-        `${stackFile}: ${PROJECT}:${key} must be an integer from ${min} to ${max} (got ${String(raw(key))})`,
+        `${stackFile}: ${projectName}:${key} must be an integer from ${min} to ${max} (got ${String(raw(key))})`,
       );
     return value;
   };
   const mode = raw("streamMode");
   if (mode !== "on-demand" && mode !== "provisioned")
     throw new Error(
-      `${stackFile}: ${PROJECT}:streamMode must be on-demand or provisioned (got ${String(mode)})`,
+      `${stackFile}: ${projectName}:streamMode must be on-demand or provisioned (got ${String(mode)})`,
     );
   return {
     stack,

@@ -1,3 +1,9 @@
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -29,3 +35,29 @@ def peers() -> Path:
 def records(spark: SparkSession, *payloads: str, source: str = "t.pin") -> DataFrame:
     """Raw records as both jobs hand them to the cleaning functions."""
     return spark.createDataFrame([(payload, source) for payload in payloads], "payload string, source string")
+
+
+@contextmanager
+def moto_kinesis_server() -> Iterator[str]:
+    """A moto server on a free loopback port, as the local Kinesis API; yields its endpoint URL."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(300):
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            pytest.fail(f"moto_server did not start on port {port}")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

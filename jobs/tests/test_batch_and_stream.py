@@ -1,13 +1,9 @@
 """Local mode's one-session entry point: both jobs side by side give what each job gives on its own."""
 
 import json
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
+from conftest import moto_kinesis_server
 from synthetic_posts import write_sink_layout
 
 from pinterest_jobs import batch, batch_and_stream, stream
@@ -56,27 +52,8 @@ def test_a_stream_without_available_now_is_refused(tmp_path, capsys):
 
 @pytest.fixture
 def kinesis_endpoint():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        for _ in range(300):
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            pytest.fail(f"moto_server did not start on port {port}")
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    with moto_kinesis_server() as endpoint:
+        yield endpoint
 
 
 def test_both_jobs_in_one_session_match_the_batch_job_alone_and_fill_the_stream_tables(

@@ -81,3 +81,12 @@ describe("contract: no module spells a contract name", () => {
     expect(hits, hits.join("\n")).to.deep.equal([]);
   });
 });
+
+describe("contract: dependencies point one way", () => {
+  it("nothing outside infra/ (and its tests) imports infra/", () => {
+    const offenders = scannedFiles()
+      .filter((file) => file.endsWith(".ts") && !file.startsWith("infra/"))
+      .filter((file) => /from\s+["'](\.\.\/)+infra\//.test(fs.readFileSync(path.join(ROOT, file), "utf8")));
+    expect(offenders).to.deep.equal([]);
+  });
+});
