@@ -1,7 +1,13 @@
 // Counts of records at each hop of the pipeline, for the run summary.
 import fs from "node:fs";
 import path from "node:path";
-import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from "@aws-sdk/client-kinesis";
+import {
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  ListShardsCommand,
+  type KinesisClient,
+  type _Record as KinesisRecord,
+} from "@aws-sdk/client-kinesis";
 import mysql from "mysql2/promise";
 import { request } from "undici";
 import { SOURCE_TABLES, TABLES, topicDir, type PerTable, type Table } from "../contract";
@@ -134,6 +140,36 @@ export function sinkLineCounts(mountDir: string, topics: PerTable<string>): PerT
   return new SinkLineCounter(mountDir, topics).counts();
 }
 
+/**
+ * Reads every record of a stream, each shard from its oldest record until GetRecords has nothing newer, handing
+ * each page's records to `onRecords`; returns the number of shards.
+ */
+export async function readStream(
+  client: KinesisClient,
+  stream: string,
+  onRecords: (records: KinesisRecord[]) => void,
+): Promise<number> {
+  const { Shards = [] } = await client.send(new ListShardsCommand({ StreamName: stream }));
+  for (const shard of Shards) {
+    let { ShardIterator: iterator } = await client.send(
+      new GetShardIteratorCommand({
+        StreamName: stream,
+        ShardId: shard.ShardId,
+        ShardIteratorType: "TRIM_HORIZON",
+      }),
+    );
+    while (iterator) {
+      const page = await client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
+      const records = page.Records ?? [];
+      onRecords(records);
+      // An empty page at the end of the shard: nothing newer is left to read.
+      if (records.length === 0 && !page.MillisBehindLatest) break;
+      iterator = page.NextShardIterator;
+    }
+  }
+  return Shards.length;
+}
+
 /** Records readable from each stream, every shard read from its oldest record to its newest. */
 export async function kinesisRecordCounts(
   endpoint: string,
@@ -142,26 +178,10 @@ export async function kinesisRecordCounts(
   const client = kinesisClient(endpoint);
   try {
     return await perTable(async (table) => {
-      const stream = streams[table];
-      const { Shards = [] } = await client.send(new ListShardsCommand({ StreamName: stream }));
       let total = 0;
-      for (const shard of Shards) {
-        let { ShardIterator: iterator } = await client.send(
-          new GetShardIteratorCommand({
-            StreamName: stream,
-            ShardId: shard.ShardId,
-            ShardIteratorType: "TRIM_HORIZON",
-          }),
-        );
-        while (iterator) {
-          const page = await client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
-          const records = page.Records ?? [];
-          total += records.length;
-          // An empty page at the end of the shard: nothing newer is left to read.
-          if (records.length === 0 && !page.MillisBehindLatest) break;
-          iterator = page.NextShardIterator;
-        }
-      }
+      await readStream(client, streams[table], (records) => {
+        total += records.length;
+      });
       return total;
     });
   } finally {

@@ -4,12 +4,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import {
-  CreateStreamCommand,
-  GetRecordsCommand,
-  GetShardIteratorCommand,
-  ListShardsCommand,
-} from "@aws-sdk/client-kinesis";
+import { CreateStreamCommand } from "@aws-sdk/client-kinesis";
 import { expect } from "chai";
 import { Kafka, logLevel } from "kafkajs";
 import { streamNames, TABLES, topicNames, type PerTable, type Table } from "../../contract";
@@ -19,6 +14,7 @@ import { Run } from "../../emulator/run";
 import { ApiTransport } from "../../emulator/transport-api";
 import { wireKey } from "../../emulator/wire";
 import { startGateway, type Gateway } from "../../local/gateway/server";
+import { readStream } from "../../local/counts";
 import { kinesisClient } from "../../local/kinesis-client";
 import {
   KAFKA_MAX_MESSAGE_BYTES,
@@ -68,29 +64,16 @@ async function topicKeys(
   return { keys, total };
 }
 
-/** Every record of a stream: each shard read from its oldest record until GetRecords has nothing newer. */
+/** Every record's key in a stream, and its number of shards. */
 async function streamKeys(endpoint: string, stream: string): Promise<{ keys: number[]; shards: number }> {
   const client = kinesisClient(endpoint);
   try {
-    const { Shards = [] } = await client.send(new ListShardsCommand({ StreamName: stream }));
     const keys: number[] = [];
-    for (const shard of Shards) {
-      let { ShardIterator: iterator } = await client.send(
-        new GetShardIteratorCommand({
-          StreamName: stream,
-          ShardId: shard.ShardId,
-          ShardIteratorType: "TRIM_HORIZON",
-        }),
-      );
-      while (iterator) {
-        const page = await client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
-        for (const record of page.Records ?? [])
-          keys.push(wireKey(JSON.parse(Buffer.from(record.Data!).toString("utf8"))));
-        if ((page.Records ?? []).length === 0 && !page.MillisBehindLatest) break;
-        iterator = page.NextShardIterator;
-      }
-    }
-    return { keys, shards: Shards.length };
+    const shards = await readStream(client, stream, (records) => {
+      for (const record of records)
+        keys.push(wireKey(JSON.parse(Buffer.from(record.Data!).toString("utf8"))));
+    });
+    return { keys, shards };
   } finally {
     client.destroy();
   }
