@@ -285,6 +285,15 @@ export function mwaaExecutionPolicy(input: MwaaPolicyInput): PolicyDocument {
   );
 }
 
+/** What a polling Kinesis reader needs on its streams (the Databricks Kinesis source among them). */
+const KINESIS_READ_ACTIONS = [
+  "kinesis:DescribeStream",
+  "kinesis:DescribeStreamSummary",
+  "kinesis:GetRecords",
+  "kinesis:GetShardIterator",
+  "kinesis:ListShards",
+];
+
 /** Databricks clusters (through the instance profile): the data bucket and reading the three streams. */
 export function databricksDataAccessPolicy(bucketArn: string, streamArns: string[]): PolicyDocument {
   return document(
@@ -294,18 +303,7 @@ export function databricksDataAccessPolicy(bucketArn: string, streamArns: string
       ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:PutObjectAcl"],
       [`${bucketArn}/*`],
     ),
-    allow(
-      "ReadPipelineStreams",
-      [
-        "kinesis:DescribeStream",
-        "kinesis:DescribeStreamSummary",
-        "kinesis:GetRecords",
-        "kinesis:GetShardIterator",
-        "kinesis:ListShards",
-        "kinesis:SubscribeToShard",
-      ],
-      streamArns,
-    ),
+    allow("ReadPipelineStreams", [...KINESIS_READ_ACTIONS, "kinesis:SubscribeToShard"], streamArns),
     allow("ListStreams", ["kinesis:ListStreams"], ["*"]),
   );
 }
@@ -368,17 +366,7 @@ export function unityCatalogStoragePolicy(bucketArn: string, roleArn: string): P
  */
 export function unityCatalogKinesisPolicy(streamArns: string[], roleArn: string): PolicyDocument {
   return document(
-    allow(
-      "ReadPipelineStreams",
-      [
-        "kinesis:DescribeStream",
-        "kinesis:DescribeStreamSummary",
-        "kinesis:GetRecords",
-        "kinesis:GetShardIterator",
-        "kinesis:ListShards",
-      ],
-      streamArns,
-    ),
+    allow("ReadPipelineStreams", KINESIS_READ_ACTIONS, streamArns),
     allow("AssumeSelf", ["sts:AssumeRole"], [roleArn]),
   );
 }
