@@ -17,8 +17,9 @@ import {
   sinkLineCounts,
   sourceCounts,
 } from "./counts";
-import { countBy, distinctCounts, isDeltaTable, readRows, type Row } from "./delta";
+import { distinctCounts, isDeltaTable, readRows, type Row } from "./delta";
 import type { Layout } from "./layout";
+import { quarantineGroupsIn } from "./report/lake";
 import { writeReport } from "./report/write";
 import {
   formatSeconds,
@@ -282,25 +283,14 @@ async function distinctKeys(dir: string, tables: PerTable<string>): Promise<PerT
   return { pin, geo, user };
 }
 
-/** Quarantined records by path, table and reason, from the jobs' quarantine tables (absent: none). */
+/** Quarantined records of a local run, from the jobs' quarantine tables (absent: none). */
 export async function quarantineGroups(layout: Layout): Promise<QuarantineGroup[]> {
-  const tables = {
-    batch: path.join(layout.batchDir, QUARANTINE_TABLES.batch),
-    stream: path.join(layout.streamDir, QUARANTINE_TABLES.stream),
-  };
-  const present = (Object.keys(tables) as PathName[]).filter((name) => isDeltaTable(tables[name]));
-  const groups = await countBy(
-    ["table", "reason"],
-    present.map((name) => tables[name]),
-  );
-  return present.flatMap((name, index) =>
-    groups[index].map((group) => ({
-      path: name,
-      table: String(group.table),
-      reason: String(group.reason),
-      records: Number(group.records),
-    })),
-  );
+  const tables: Partial<Record<PathName, string>> = {};
+  const batch = path.join(layout.batchDir, QUARANTINE_TABLES.batch);
+  const stream = path.join(layout.streamDir, QUARANTINE_TABLES.stream);
+  if (isDeltaTable(batch)) tables.batch = batch;
+  if (isDeltaTable(stream)) tables.stream = stream;
+  return quarantineGroupsIn(tables);
 }
 
 /** Counts every hop once sending, the sink and both jobs are done. */

@@ -36,22 +36,30 @@ async function rowsOf(tables: Map<string, string>, names: string[]): Promise<Rec
   return Object.fromEntries(present.map((name, index) => [name, rows[index]]));
 }
 
-async function quarantineOf(tables: Map<string, string>): Promise<QuarantineGroup[]> {
-  const paths = (Object.keys(QUARANTINE_TABLES) as PathName[]).filter((p) =>
-    tables.has(QUARANTINE_TABLES[p]),
-  );
+/** Quarantined records by path, table and reason, from the quarantine tables at these folders. */
+export async function quarantineGroupsIn(
+  tables: Partial<Record<PathName, string>>,
+): Promise<QuarantineGroup[]> {
+  const present = (Object.keys(tables) as PathName[]).filter((name) => tables[name] !== undefined);
   const groups = await countBy(
     ["table", "reason"],
-    paths.map((p) => tables.get(QUARANTINE_TABLES[p])!),
+    present.map((name) => tables[name]!),
   );
-  return paths.flatMap((p, index) =>
+  return present.flatMap((name, index) =>
     groups[index].map((group) => ({
-      path: p,
+      path: name,
       table: String(group.table),
       reason: String(group.reason),
       records: Number(group.records),
     })),
   );
+}
+
+function quarantineOf(tables: Map<string, string>): Promise<QuarantineGroup[]> {
+  const found: Partial<Record<PathName, string>> = {};
+  for (const name of Object.keys(QUARANTINE_TABLES) as PathName[])
+    found[name] = tables.get(QUARANTINE_TABLES[name]);
+  return quarantineGroupsIn(found);
 }
 
 /** The report's data from `lakeDir`; `summary`, when given, adds the hop counts, the verdict and the step timings. */
