@@ -34,7 +34,8 @@ _CORRUPT = "_corrupt_record"
 
 @dataclass(frozen=True)
 class Cleaned:
-    """Every input record once: the cleaned columns, plus `reason` (null for a clean row), `source` and `payload`."""
+    """Every input record once: the cleaned columns, plus `reason` (null for a clean row), `source`, `payload`
+    and any other column the records came with (the stream job's arrival time), unchanged."""
 
     table: str
     checked: DataFrame
@@ -95,6 +96,11 @@ def _trimmed(field: str) -> Column:
     return F.col(_trimmed_name(field))
 
 
+def _carried(records: DataFrame) -> list[str]:
+    """Columns of the records beside `payload` and `source`, which cleaning passes through unchanged."""
+    return [name for name in records.columns if name not in ("payload", "source")]
+
+
 def _parse_and_trim(records: DataFrame, table: str) -> DataFrame:
     """Parses the JSON and trims every source field in one projection. The rules below read the trimmed columns,
     so each regular expression runs once per field: written inline, Spark repeats it in every CASE branch that
@@ -105,11 +111,12 @@ def _parse_and_trim(records: DataFrame, table: str) -> DataFrame:
         F.col("payload"), schema, {"columnNameOfCorruptRecord": _CORRUPT, "mode": "PERMISSIVE"}
     )
     parsed_records = records.select(
-        F.col("payload").cast("string").alias("payload"), "source", parsed.alias("r")
+        F.col("payload").cast("string").alias("payload"), "source", *_carried(records), parsed.alias("r")
     )
     return parsed_records.select(
         "payload",
         "source",
+        *_carried(records),
         (F.col("r").isNull() | F.col(f"r.{_CORRUPT}").isNotNull()).alias("_not_json"),
         *[text(F.col(f"r.{name}")).alias(_trimmed_name(name)) for name in SOURCE_FIELDS[table]],
     )
@@ -146,6 +153,7 @@ def clean_pin(records: DataFrame) -> Cleaned:
         "reason",
         "source",
         "payload",
+        *_carried(records),
     )
     return Cleaned("pin", checked, SILVER_COLUMNS["pin"])
 
@@ -162,6 +170,7 @@ def clean_geo(records: DataFrame) -> Cleaned:
         "reason",
         "source",
         "payload",
+        *_carried(records),
     )
     return Cleaned("geo", checked, SILVER_COLUMNS["geo"])
 
@@ -176,6 +185,7 @@ def clean_user(records: DataFrame) -> Cleaned:
         "reason",
         "source",
         "payload",
+        *_carried(records),
     )
     return Cleaned("user", checked, SILVER_COLUMNS["user"])
 

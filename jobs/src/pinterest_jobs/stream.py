@@ -78,16 +78,9 @@ def _empty_records(spark: SparkSession) -> DataFrame:
 def clean(table: str, records: DataFrame) -> tuple[DataFrame, DataFrame]:
     """The clean rows with `arrived_at` (one per record, not yet deduplicated) and the quarantine rows.
 
-    The cleaning functions see only `payload` and `source`, as in the batch job; a clean row gets the arrival
-    time back through its payload (copies of one record share the payload, and the earliest arrival counts)."""
-    cleaned = CLEANERS[table](records.select("payload", "source"))
-    arrivals = records.groupBy("payload").agg(F.min(ARRIVED_AT).alias(ARRIVED_AT))
-    rows = (
-        cleaned.checked.where(F.col("reason").isNull())
-        .select(*cleaned.columns, "payload")
-        .join(arrivals, "payload")
-        .select(*cleaned.columns, ARRIVED_AT)
-    )
+    The batch job's cleaning functions carry the arrival time through, beside `payload` and `source`."""
+    cleaned = CLEANERS[table](records.select("payload", "source", ARRIVED_AT))
+    rows = cleaned.checked.where(F.col("reason").isNull()).select(*cleaned.columns, ARRIVED_AT)
     return rows, cleaned.quarantine
 
 
