@@ -115,12 +115,10 @@ export const PLACEHOLDERS = contract.placeholders;
 export const SILVER_TABLES: PerTable<string> = perTable((table) => contract.silver[table].name);
 export const SILVER_COLUMNS: PerTable<Column[]> = perTable((table) => contract.silver[table].columns);
 export const STREAM_TABLES: PerTable<string> = contract.stream.tables;
-export const STREAM_EXTRA_COLUMNS: Column[] = contract.stream.extraColumns;
 export const QUARANTINE_TABLES: { batch: string; stream: string } = {
   batch: contract.quarantine.batch,
   stream: contract.quarantine.stream,
 };
-export const QUARANTINE_COLUMNS: Column[] = contract.quarantine.columns;
 
 export const GOLD: NamedTable[] = contract.gold;
 export const GOLD_TABLES: string[] = GOLD.map((table) => table.name);

@@ -12,8 +12,6 @@ export interface PinnedArtifact {
   checksumKey: string;
 }
 
-export const SHA256_PATTERN = /^[0-9a-f]{64}$/;
-
 /** Where verified downloads are kept; PINPIPE_ARTIFACT_CACHE moves it (the tests point it at a temporary folder). */
 export function artifactCacheDir(): string {
   return process.env.PINPIPE_ARTIFACT_CACHE ?? path.join(__dirname, "..", ".cache", "artifacts");

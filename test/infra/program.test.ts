@@ -15,6 +15,7 @@ import { PolicyDocument, policyViolations } from "../../infra/iam";
 import { buildJobWheel } from "../../infra/jobPackage";
 import { unityCatalogNames } from "../../infra/physicalNames";
 import { kinesisRequestTemplate, streamRoutes } from "../../infra/kinesisTemplates";
+import { REQUIRED_OUTPUTS } from "../../contract";
 import { dagFileName, PROJECT, streamNames, topicNames } from "../../infra/names";
 import { policies } from "../../infra/policy/policies";
 import { S3_SINK_FILE_NAME_TEMPLATE } from "../../infra/s3SinkConfig";
@@ -196,6 +197,7 @@ for (const stack of ["dev", "prod"] as const) {
             "topics",
           ].sort(),
         );
+        expect(run.outputs).to.include.all.keys(REQUIRED_OUTPUTS);
         expect(run.outputs.topics).to.deep.equal(topicNames(expected.prefix));
         expect(run.outputs.streams).to.deep.equal(streamNames(expected.prefix));
         expect(run.outputs.apiUrl).to.equal(
