@@ -6,24 +6,17 @@ import { EXIT, exitCodeOf, RuntimeFailure, UsageError } from "../cli/errors";
 import { GOLD_TABLES } from "../contract";
 import { parseArgs, serveArgs, USAGE, type CliArgs } from "./args";
 import { formatTable } from "./delta";
-import { isAlive, readStackFile, requireKeptStack, writeStackFile } from "./kept-stack";
-import { layoutOf, type Layout } from "./layout";
+import { isAlive } from "../cli/local-state";
+import { readStackFile, requireKeptStack, writeStackFile } from "./kept-stack";
+import { layoutOf, REPO_ROOT, type Layout } from "./layout";
 import { live } from "./live";
 import { listLogs, logFile, printLog } from "./logs";
-import {
-  finish,
-  readGold,
-  runJobs,
-  runPipeline,
-  StepClock,
-  type RunResult,
-  type StepContext,
-} from "./pipeline";
+import { finish, readGold, runJobs, runPipeline, StepClock, type StepContext } from "./pipeline";
+import type { RunResult } from "./run-result";
 import { portsFrom } from "./ports";
 import { byLabel, GOLD_SHAPES, topRows } from "./report/gold";
 import { lastLine } from "./run-tool";
 import { sleep } from "./services/net";
-import { REPO_ROOT } from "./services/java";
 import { startStack, type StackEndpoints } from "./stack";
 import { stackStatus, type StackStatus } from "./status";
 

@@ -10,6 +10,7 @@ import {
 } from "@aws-sdk/client-kinesis";
 import mysql from "mysql2/promise";
 import { request } from "undici";
+import { RuntimeFailure } from "../cli/errors";
 import { SOURCE_TABLES, TABLES, topicDir, type PerTable, type Table } from "../contract";
 import { ACCEPTED_PATH, type AcceptedCounts } from "./gateway/server";
 import { kinesisClient } from "./kinesis-client";
@@ -40,7 +41,7 @@ export async function acceptedCounts(outputs: Outputs): Promise<AcceptedCounts> 
     headers: { "x-api-key": outputs.apiKey },
   });
   if (response.statusCode !== 200)
-    throw new Error(`gateway answered ${response.statusCode} to ${ACCEPTED_PATH}`);
+    throw new RuntimeFailure(`gateway answered ${response.statusCode} to ${ACCEPTED_PATH}`);
   return (await response.body.json()) as AcceptedCounts;
 }
 

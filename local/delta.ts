@@ -3,6 +3,7 @@ import { execFile } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
+import { RuntimeFailure } from "../cli/errors";
 import { JOBS_PYTHON } from "./run-tool";
 
 const READER = path.join(__dirname, "read_delta.py");
@@ -15,7 +16,7 @@ async function readDelta(args: string[]): Promise<Record<string, unknown>> {
     return JSON.parse(stdout) as Record<string, unknown>;
   } catch (error) {
     const failure = error as { stderr?: string; message: string };
-    throw new Error(
+    throw new RuntimeFailure(
       `reading Delta tables failed: ${(failure.stderr ?? failure.message).trim().split("\n").at(-1)}`,
     );
   }

@@ -1,8 +1,9 @@
 // Where local mode keeps its state, below one state directory (default `.local/` in the repository).
 import path from "node:path";
-import { REPO_ROOT } from "./services/java";
+import { DEFAULT_STATE_DIR, STATE_FILES } from "../cli/local-state";
 
-export const DEFAULT_STATE_DIR = path.join(REPO_ROOT, ".local");
+export { DEFAULT_STATE_DIR };
+export const REPO_ROOT = path.resolve(__dirname, "..");
 /** The local S3 server's bucket the sink writes the topics to (the cloud's data bucket). */
 export const DATA_BUCKET = "local-data";
 
@@ -39,9 +40,9 @@ export function layoutOf(stateDir: string): Layout {
     batchDir: at("lake", "batch"),
     streamDir: at("lake", "stream"),
     checkpointDir: at("lake", "checkpoints"),
-    outputsFile: at("outputs.json"),
-    stackFile: at("stack.json"),
-    summaryFile: at("summary.json"),
+    outputsFile: at(STATE_FILES.outputs),
+    stackFile: at(STATE_FILES.stack),
+    summaryFile: at(STATE_FILES.summary),
   };
   return {
     ...layout,

@@ -1,6 +1,7 @@
 // The steps of a local run: seed, send, wait for the sink, run the jobs, count every hop, judge, write the report.
 import fs from "node:fs";
 import path from "node:path";
+import { RuntimeFailure } from "../cli/errors";
 import {
   GOLD_TABLES,
   QUARANTINE_TABLES,
@@ -32,34 +33,8 @@ import {
 } from "./run-tool";
 import { sleep } from "./services/net";
 import type { StackEndpoints } from "./stack";
-import { verdictOf, type HopCheck, type HopCounts, type PathName } from "./verdict";
-
-/** Quarantined records of one table for one reason, as the quarantine tables hold them. */
-export interface QuarantineGroup {
-  path: PathName;
-  table: string;
-  reason: string;
-  records: number;
-}
-
-export interface StepTiming {
-  step: string;
-  seconds: number;
-}
-
-/** Every hop's count, as `summarize` reads them once the jobs are done. */
-export interface RunSummary extends HopCounts {
-  prefix: string;
-  mount: string;
-  gold: string;
-  quarantine: QuarantineGroup[];
-}
-
-export interface RunResult extends RunSummary {
-  verdict: { ok: boolean; line: string; failed: HopCheck[] };
-  steps: StepTiming[];
-  report: string;
-}
+import type { QuarantineGroup, RunResult, RunSummary, StepTiming } from "./run-result";
+import { verdictOf, type PathName } from "./verdict";
 
 export interface StepContext {
   endpoints: StackEndpoints;
@@ -197,7 +172,7 @@ export async function waitForSink(ctx: StepContext): Promise<PerTable<number>> {
       lines = sink.written();
       if (TABLES.every((table) => lines[table] >= kafka[table])) return kafka;
       if (Date.now() > deadline) {
-        throw new Error(
+        throw new RuntimeFailure(
           `the sink wrote only ${progress()} records within ${SINK_TIMEOUT_MS / 1000} s (log: ${path.join(logsDir, "connect.log")})`,
         );
       }
@@ -207,7 +182,7 @@ export async function waitForSink(ctx: StepContext): Promise<PerTable<number>> {
 }
 
 function readSummaryJson(file: string, job: string): Record<string, unknown> {
-  if (!fs.existsSync(file)) throw new Error(`${job} wrote no summary at ${file}`);
+  if (!fs.existsSync(file)) throw new RuntimeFailure(`${job} wrote no summary at ${file}`);
   return JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>;
 }
 
@@ -263,14 +238,14 @@ export async function runBothJobs(ctx: StepContext): Promise<JobSummaries> {
   await run(ctx, "jobs", JOBS_PYTHON, args, "jobs", JOB_TIMEOUT_MS, waitingFor);
   const summary = readSummaryJson(summaryFile, "the jobs") as Partial<JobSummaries>;
   if (!summary.batch || !summary.stream)
-    throw new Error(`the jobs' summary ${summaryFile} lacks batch or stream`);
+    throw new RuntimeFailure(`the jobs' summary ${summaryFile} lacks batch or stream`);
   return { batch: summary.batch, stream: summary.stream };
 }
 
 function perTableOf(value: unknown, what: string): PerTable<number> {
   const counts = value as Partial<PerTable<number>> | undefined;
   if (!counts || TABLES.some((table) => typeof counts[table] !== "number")) {
-    throw new Error(`${what} lacks per-table counts {pin, geo, user}: ${JSON.stringify(value)}`);
+    throw new RuntimeFailure(`${what} lacks per-table counts {pin, geo, user}: ${JSON.stringify(value)}`);
   }
   return { pin: counts.pin!, geo: counts.geo!, user: counts.user! };
 }

@@ -2,7 +2,8 @@
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { REPO_ROOT } from "./services/java";
+import { RuntimeFailure } from "../cli/errors";
+import { REPO_ROOT } from "./layout";
 
 export const TSX = path.join(REPO_ROOT, "node_modules", ".bin", "tsx");
 export const JOBS_PYTHON = path.join(REPO_ROOT, ".cache", "venv", "jobs", "bin", "python");
@@ -84,7 +85,7 @@ export function startTool(opts: {
     child.once("error", (error) => {
       clearTimeout(timer);
       stopHeartbeat();
-      reject(new Error(`${opts.label}: could not start ${opts.command} (${error.message})`));
+      reject(new RuntimeFailure(`${opts.label}: could not start ${opts.command} (${error.message})`));
     });
     child.once("exit", (code, signal) => {
       clearTimeout(timer);
@@ -94,7 +95,7 @@ export function startTool(opts: {
         ? `was stopped (${signal}${signal === "SIGTERM" ? `, time limit ${opts.timeoutMs / 1000} s` : ""})`
         : `exited with code ${code}`;
       const last = lastLine(opts.logFile);
-      reject(new Error(`${opts.label} ${why}${last ? `: ${last}` : ""} (log: ${opts.logFile})`));
+      reject(new RuntimeFailure(`${opts.label} ${why}${last ? `: ${last}` : ""} (log: ${opts.logFile})`));
     });
   });
   return { done, kill: () => child.kill("SIGTERM") };

@@ -3,7 +3,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { load } from "js-yaml";
-import { REPO_ROOT } from "./services/java";
+import { RuntimeFailure } from "../cli/errors";
+import { REPO_ROOT } from "./layout";
 
 export const SHAPE_STACK = "dev";
 
@@ -29,7 +30,7 @@ function readYaml(file: string): { name?: string; config: Values } {
     const parsed = load(fs.readFileSync(file, "utf8")) as { name?: string; config?: Values } | undefined;
     return { name: parsed?.name, config: parsed?.config ?? {} };
   } catch (error) {
-    throw new Error(`cannot read the stack config ${file}: ${(error as Error).message}`);
+    throw new RuntimeFailure(`cannot read the stack config ${file}: ${(error as Error).message}`);
   }
 }
 
@@ -40,7 +41,7 @@ export function readStackShape(stack = SHAPE_STACK, root = REPO_ROOT): StackShap
   const projectValues = project.config;
   const stackValues = readYaml(stackFile).config;
   const projectName = project.name;
-  if (!projectName) throw new Error(`${path.join(root, "Pulumi.yaml")} names no project`);
+  if (!projectName) throw new RuntimeFailure(`${path.join(root, "Pulumi.yaml")} names no project`);
   const raw = (key: string): unknown => {
     const set = stackValues[`${projectName}:${key}`];
     if (set !== undefined) return set;
@@ -49,14 +50,14 @@ export function readStackShape(stack = SHAPE_STACK, root = REPO_ROOT): StackShap
   const int = (key: string, min: number, max: number): number => {
     const value = Number(raw(key));
     if (!Number.isInteger(value) || value < min || value > max)
-      throw new Error(
+      throw new RuntimeFailure(
         `${stackFile}: ${projectName}:${key} must be an integer from ${min} to ${max} (got ${String(raw(key))})`,
       );
     return value;
   };
   const mode = raw("streamMode");
   if (mode !== "on-demand" && mode !== "provisioned")
-    throw new Error(
+    throw new RuntimeFailure(
       `${stackFile}: ${projectName}:streamMode must be on-demand or provisioned (got ${String(mode)})`,
     );
   return {

@@ -3,6 +3,7 @@
 import fs from "node:fs";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { RuntimeFailure } from "../../cli/errors";
 import { TABLES, type PerTable, type Table } from "../../contract";
 import { HttpError, pathSegments, readBody, sendJson } from "./http";
 import { checkContentType, KafkaForwarder, parseProduceBody } from "./kafka-rest";
@@ -128,7 +129,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   await new Promise<void>((resolve, reject) => {
     server.once("error", (error: NodeJS.ErrnoException) =>
       reject(
-        new Error(
+        new RuntimeFailure(
           error.code === "EADDRINUSE"
             ? `gateway: port ${opts.port} on 127.0.0.1 is already in use; stop what uses it or choose another port`
             : `gateway: cannot listen on 127.0.0.1:${opts.port} (${error.message})`,

@@ -1,7 +1,7 @@
 // The report's content as data: sections of ECharts options (https://echarts.apache.org/en/option.html) and tables.
 import { TABLES, TRENDING } from "../../contract";
 import type { Row } from "../delta";
-import type { QuarantineGroup, StepTiming } from "../pipeline";
+import type { QuarantineGroup, StepTiming } from "../run-result";
 import { checkHops, HOPS, type HopCheck, type HopCounts, type PathName } from "../verdict";
 import {
   byLabel,

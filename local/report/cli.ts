@@ -3,9 +3,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { EXIT, RuntimeFailure, runCli, UsageError } from "../../cli/errors";
-import { DEFAULT_STATE_DIR } from "../layout";
-import type { RunResult } from "../pipeline";
-import { REPO_ROOT } from "../services/java";
+import { DEFAULT_STATE_DIR, REPO_ROOT } from "../layout";
+import type { RunResult } from "../run-result";
 import { writeReport } from "./write";
 
 export const USAGE = `usage: npm run report -- --lake DIR [--out FILE] [--summary FILE]

@@ -2,9 +2,10 @@
 // and quarantine tables, wherever below the directory they are (local mode's lake/, or tables copied from a workspace).
 import fs from "node:fs";
 import path from "node:path";
+import { RuntimeFailure } from "../../cli/errors";
 import { GOLD_TABLES, METRIC_TABLES, QUARANTINE_TABLES } from "../../contract";
 import { countBy, isDeltaTable, readRows, type Row } from "../delta";
-import type { QuarantineGroup, RunResult } from "../pipeline";
+import type { QuarantineGroup, RunResult } from "../run-result";
 import type { PathName } from "../verdict";
 import type { ReportData } from "./charts";
 
@@ -66,7 +67,7 @@ function quarantineOf(tables: Map<string, string>): Promise<QuarantineGroup[]> {
 export async function readReportData(lakeDir: string, summary?: RunResult): Promise<ReportData> {
   const tables = findTables(lakeDir);
   if (!GOLD_TABLES.some((name) => tables.has(name)))
-    throw new Error(
+    throw new RuntimeFailure(
       `no gold table below ${lakeDir} (looked for folders with a _delta_log named ${GOLD_TABLES.join(", ")}); ` +
         "point --lake at the batch job's output or a folder above it",
     );

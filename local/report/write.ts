@@ -1,7 +1,7 @@
 // Writes the report of a lake directory to one HTML file.
 import fs from "node:fs";
 import path from "node:path";
-import type { RunResult } from "../pipeline";
+import type { RunResult } from "../run-result";
 import { readEcharts, renderReport } from "./html";
 import { readReportData } from "./lake";
 

@@ -1,16 +1,17 @@
 // Runs a Java main class from the jars that `tools/ensure.sh jars` copied into .cache/jars.
 import fs from "node:fs";
 import path from "node:path";
+import { RuntimeFailure } from "../../cli/errors";
+import { REPO_ROOT } from "../layout";
 import { startServiceProcess, type ServiceProcess } from "./process";
 
-export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 export const JARS_DIR = path.join(REPO_ROOT, ".cache", "jars");
 
 /** The classpath of one folder of jars; fails with the command that fetches them when it is missing. */
 export function classpathOf(folder: string): string {
   const dir = path.join(JARS_DIR, folder);
   if (!fs.existsSync(dir) || fs.readdirSync(dir).length === 0) {
-    throw new Error(`jars missing in ${dir}; run: bash tools/ensure.sh jars`);
+    throw new RuntimeFailure(`jars missing in ${dir}; run: bash tools/ensure.sh jars`);
   }
   return `${dir}/*`;
 }

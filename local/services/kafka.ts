@@ -5,6 +5,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { Kafka, logLevel, type Admin } from "kafkajs";
+import { RuntimeFailure } from "../../cli/errors";
 import { classpathOf, javaArgs, startJava, writeLog4jConfig, writeProperties } from "./java";
 import { ensurePortFree, waitUntil } from "./net";
 import type { ServiceProcess } from "./process";
@@ -132,7 +133,7 @@ export async function startKafkaBroker(opts: KafkaBrokerOptions): Promise<KafkaB
     } catch (error) {
       const failure = error as { stdout?: string; stderr?: string; message: string };
       fs.appendFileSync(opts.logFile, (failure.stdout ?? "") + (failure.stderr ?? ""));
-      throw new Error(`Kafka broker: formatting ${logDir} failed; see ${opts.logFile}`);
+      throw new RuntimeFailure(`Kafka broker: formatting ${logDir} failed; see ${opts.logFile}`);
     }
   }
 

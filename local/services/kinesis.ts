@@ -2,6 +2,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { request } from "undici";
+import { RuntimeFailure } from "../../cli/errors";
 import { ensurePortFree, waitUntil } from "./net";
 import { startServiceProcess } from "./process";
 
@@ -26,7 +27,7 @@ async function answers(endpoint: string): Promise<boolean> {
 
 export async function startKinesisServer(opts: { port: number; logFile: string }): Promise<KinesisServer> {
   if (!fs.existsSync(MOTO_SERVER)) {
-    throw new Error(`Kinesis server: ${MOTO_SERVER} is missing; run: bash tools/ensure.sh jobs`);
+    throw new RuntimeFailure(`Kinesis server: ${MOTO_SERVER} is missing; run: bash tools/ensure.sh jobs`);
   }
   await ensurePortFree(opts.port, "Kinesis server");
   const endpoint = `http://127.0.0.1:${opts.port}`;

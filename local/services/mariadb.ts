@@ -5,6 +5,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import mysql from "mysql2/promise";
+import { RuntimeFailure } from "../../cli/errors";
 import { ensurePortFree, waitUntil } from "./net";
 import { startServiceProcess } from "./process";
 
@@ -24,7 +25,7 @@ function findBinary(name: string): string {
   const found = ["/usr/sbin", "/usr/bin", "/usr/local/sbin", "/usr/local/bin"]
     .map((dir) => path.join(dir, name))
     .find((candidate) => fs.existsSync(candidate));
-  if (!found) throw new Error(`${name} is not installed; run: bash tools/ensure.sh mariadb`);
+  if (!found) throw new RuntimeFailure(`${name} is not installed; run: bash tools/ensure.sh mariadb`);
   return found;
 }
 
@@ -44,7 +45,7 @@ function ensureNotRunning(dataDir: string, pidFile: string): void {
   if (!fs.existsSync(pidFile)) return;
   const pid = Number(fs.readFileSync(pidFile, "utf8").trim());
   if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) {
-    throw new Error(
+    throw new RuntimeFailure(
       `MariaDB: a server (pid ${pid}) already runs on data dir ${dataDir}; stop it or use another data dir`,
     );
   }
@@ -68,7 +69,7 @@ async function initialiseDataDir(dataDir: string, logFile: string): Promise<void
   } catch (error) {
     const failed = error as { stdout?: string; stderr?: string; message: string };
     fs.appendFileSync(logFile, `${failed.stdout ?? ""}${failed.stderr ?? ""}${failed.message}\n`);
-    throw new Error(`MariaDB: initialising ${dataDir} failed; see ${logFile}`);
+    throw new RuntimeFailure(`MariaDB: initialising ${dataDir} failed; see ${logFile}`);
   }
 }
 
@@ -88,7 +89,9 @@ export async function startMariaDb(opts: {
   const dataDir = path.resolve(opts.dataDir);
   const socketPath = path.join(dataDir, "mariadb.sock");
   if (Buffer.byteLength(socketPath) > MAX_SOCKET_PATH) {
-    throw new Error(`MariaDB: data dir ${dataDir} is too long for a Unix socket path; choose a shorter one`);
+    throw new RuntimeFailure(
+      `MariaDB: data dir ${dataDir} is too long for a Unix socket path; choose a shorter one`,
+    );
   }
   const pidFile = path.join(dataDir, "mariadb.pid");
   const mariadbd = findBinary("mariadbd");

@@ -1,5 +1,6 @@
 // Small network helpers shared by the local service launchers and their tests.
 import net from "node:net";
+import { RuntimeFailure } from "../../cli/errors";
 
 /** A TCP port on 127.0.0.1 that was free a moment ago (the OS picks it). */
 export function freePort(): Promise<number> {
@@ -25,7 +26,9 @@ export function ensurePortFree(port: number, what: string): Promise<void> {
           ? "is already in use"
           : `cannot be opened (${error.code ?? error.message})`;
       reject(
-        new Error(`${what}: port ${port} on 127.0.0.1 ${reason}; stop what uses it or choose another port`),
+        new RuntimeFailure(
+          `${what}: port ${port} on 127.0.0.1 ${reason}; stop what uses it or choose another port`,
+        ),
       );
     });
     server.listen(port, "127.0.0.1", () => server.close(() => resolve()));
@@ -57,10 +60,10 @@ export async function waitUntil(
   const deadline = Date.now() + opts.timeoutMs;
   for (;;) {
     const aborted = opts.abort?.();
-    if (aborted) throw new Error(`${opts.describe()}: ${aborted}`);
+    if (aborted) throw new RuntimeFailure(`${opts.describe()}: ${aborted}`);
     if (await probe()) return;
     if (Date.now() > deadline)
-      throw new Error(`${opts.describe()}: not ready after ${opts.timeoutMs / 1000} s`);
+      throw new RuntimeFailure(`${opts.describe()}: not ready after ${opts.timeoutMs / 1000} s`);
     await sleep(opts.intervalMs ?? 200);
   }
 }

@@ -3,6 +3,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { request } from "undici";
+import { RuntimeFailure } from "../../cli/errors";
 import { classpathOf, startJava, writeLog4jConfig, writeProperties } from "./java";
 import { ensurePortFree, waitUntil } from "./net";
 import type { ServiceProcess } from "./process";
@@ -54,7 +55,7 @@ async function createBucket(endpoint: string, bucket: string): Promise<void> {
   const response = await request(`${endpoint}/${bucket}`, { method: "PUT" });
   const body = await response.body.text();
   if (response.statusCode !== 200) {
-    throw new Error(
+    throw new RuntimeFailure(
       `S3Proxy did not create bucket ${bucket}: HTTP ${response.statusCode} ${body.slice(0, 200)}`,
     );
   }
