@@ -1,7 +1,14 @@
 import { expect } from "chai";
 import { readFileSync } from "fs";
 import * as path from "path";
-import { CONFIG_KEYS, ConfigError, OPTIONAL_KEYS, parseConfig, SECRET_KEYS } from "../../infra/config";
+import {
+  CONFIG_KEYS,
+  CONFIG_ROWS,
+  ConfigError,
+  OPTIONAL_KEYS,
+  parseConfig,
+  SECRET_KEYS,
+} from "../../infra/config";
 import { PROJECT } from "../../infra/names";
 import { readProjectFile, readStackFile } from "./harness/stackConfig";
 
@@ -262,6 +269,56 @@ describe("stack config", () => {
       );
       delete documented[key("mskIamAuthSha256")];
       expect(parseConfig({ ...minimal, ...documented }, "dev")).to.deep.equal(parseConfig(minimal, "dev"));
+    });
+
+    it("Pulumi.yaml declares every row but the optional ones, with the row's type, default and description", () => {
+      const declared = CONFIG_KEYS.filter((name) => !CONFIG_ROWS[name].optional);
+      expect(Object.keys(project.config).sort()).to.deep.equal(declared.sort());
+      for (const name of declared) {
+        const row = CONFIG_ROWS[name];
+        expect(project.config[name], name).to.deep.equal({
+          type: row.type,
+          ...(row.default === undefined ? {} : { default: row.default }),
+          description: row.description,
+        });
+      }
+    });
+
+    it("docs/deploying.md's config table has every row's type, default and meaning", () => {
+      const doc = readFileSync(path.join(__dirname, "..", "..", "docs", "deploying.md"), "utf8");
+      const rows = doc
+        .slice(doc.indexOf("| key | type | default | dev | prod | meaning |"))
+        .split("\n")
+        .filter((line) => line.startsWith("| `"))
+        .map((line) => line.slice(2, -2).split(" | "));
+      const table = new Map(rows.map(([name, ...cells]) => [name.replace(/`/g, ""), cells]));
+      for (const name of CONFIG_KEYS) {
+        const row = CONFIG_ROWS[name];
+        const [type, defaultCell, , , meaning] = table.get(name) ?? [];
+        expect(type, name).to.equal(row.secret ? `${row.type}, secret` : row.type);
+        const expectedDefault =
+          row.default !== undefined
+            ? `\`${String(row.default)}\``
+            : row.optional
+              ? (row.docDefault ?? "—")
+              : "**required**";
+        expect(defaultCell, name).to.equal(expectedDefault);
+        expect(meaning, name).to.equal(row.description);
+      }
+    });
+
+    it("each row lands in its own field of the parsed config, which holds the row's default", () => {
+      const parsed = parseConfig(minimal, "dev") as unknown as Record<string, unknown>;
+      const at = CONFIG_KEYS.flatMap((name) => CONFIG_ROWS[name].at ?? []);
+      expect(new Set(at).size).to.equal(at.length);
+      for (const name of CONFIG_KEYS) {
+        const row = CONFIG_ROWS[name];
+        if (row.at === undefined || row.default === undefined) continue;
+        const value = row.at
+          .split(".")
+          .reduce((node: unknown, part) => (node as Record<string, unknown>)[part], parsed);
+        expect(value, name).to.equal(row.default);
+      }
     });
 
     for (const stack of ["dev", "prod"]) {
