@@ -5,14 +5,9 @@ import { AlarmSpec, alarmSpecs, AlarmTargets } from "../../infra/alarms";
 import { AlarmThresholds, CONFIG_KEYS, parseConfig } from "../../infra/config";
 import { PROJECT } from "../../infra/names";
 import { loadStackConfig } from "./harness/stackConfig";
-import { TEST_CONFLUENT_SHA256, TEST_CONNECTOR_ARCHIVE_SHA256 } from "./harness/stackRun";
+import { REQUIRED_USER_SET } from "./harness/fixtures";
 
-const DEV_USER_SET = {
-  [`${PROJECT}:databricksHost`]: "https://dbc-1234abcd-5678.cloud.databricks.com",
-  [`${PROJECT}:databricksToken`]: "dapi-dev-token",
-  [`${PROJECT}:confluentSha256`]: TEST_CONFLUENT_SHA256,
-  [`${PROJECT}:connectPluginSha256`]: TEST_CONNECTOR_ARCHIVE_SHA256,
-};
+const DEV_USER_SET = REQUIRED_USER_SET;
 
 const THRESHOLDS: AlarmThresholds = {
   api5xxErrors: 7,

@@ -10,17 +10,10 @@ import {
   SECRET_KEYS,
 } from "../../infra/config";
 import { PROJECT } from "../../infra/names";
+import { key, REQUIRED_USER_SET } from "./harness/fixtures";
 import { readProjectFile, readStackFile } from "./harness/stackConfig";
 
-const key = (name: string) => `${PROJECT}:${name}`;
-const minimal = {
-  "aws:region": "us-east-1",
-  [key("prefix")]: "pinpipe-dev",
-  [key("databricksHost")]: "https://dbc-1234abcd-5678.cloud.databricks.com",
-  [key("databricksToken")]: "dapi-token",
-  [key("confluentSha256")]: "c0".repeat(32),
-  [key("connectPluginSha256")]: "5e".repeat(32),
-};
+const minimal = { "aws:region": "us-east-1", [key("prefix")]: "pinpipe-dev", ...REQUIRED_USER_SET };
 const without = (name: string) => Object.fromEntries(Object.entries(minimal).filter(([k]) => k !== name));
 
 function configError(raw: Record<string, string>): string {

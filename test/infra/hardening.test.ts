@@ -1,12 +1,6 @@
 // The hardening policies (infra/policy/hardening.ts) on a passing and a failing resource each, the
 // transformations that apply retention and the customer key, and the operations policy documents.
-import {
-  PolicyResource,
-  ResourceValidationArgs,
-  ResourceValidationPolicy,
-  StackValidationArgs,
-  StackValidationPolicy,
-} from "@pulumi/policy";
+import { PolicyResource } from "@pulumi/policy";
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { DEFAULT_TAG_KEYS, stackTags } from "../../infra/defaultTags";
@@ -24,64 +18,10 @@ import { policyViolations } from "../../infra/iam";
 import { alarmTopicPolicy, customerKeyPolicy, flowLogsPolicy, keyServices } from "../../infra/operationsIam";
 import { hardeningPolicies, stackOfUrn } from "../../infra/policy/hardening";
 import { policies } from "../../infra/policy/policies";
+import { fakeResource, resourceViolations, stackViolations } from "./harness/policyChecks";
 
-function policy(name: string) {
-  const found = hardeningPolicies.find((candidate) => candidate.name === name);
-  if (!found) throw new Error(`no policy ${name}`);
-  return found;
-}
-
-interface ResourceCase {
-  stack?: string;
-  type: string;
-  props: Record<string, unknown>;
-  protect?: boolean;
-  parent?: string;
-  providerProps?: Record<string, unknown>;
-}
-
-function resourceViolations(name: string, resource: ResourceCase): string[] {
-  const reported: string[] = [];
-  const stack = resource.stack ?? "dev";
-  const args = {
-    type: resource.type,
-    props: resource.props,
-    urn: `urn:pulumi:${stack}::pinterest-pipeline::${resource.type}::r`,
-    name: "r",
-    opts: { protect: resource.protect ?? false, parent: resource.parent },
-    provider: resource.providerProps
-      ? { type: "pulumi:providers:aws", props: resource.providerProps, urn: "p", name: "p" }
-      : undefined,
-  } as unknown as ResourceValidationArgs;
-  for (const check of [(policy(name) as ResourceValidationPolicy).validateResource ?? []].flat())
-    void check(args, (message: string) => reported.push(message));
-  return reported;
-}
-
-function fake(
-  type: string,
-  name: string,
-  props: Record<string, unknown>,
-  vpc?: PolicyResource,
-): PolicyResource {
-  return {
-    type,
-    name,
-    props,
-    urn: `urn:pulumi:dev::pinterest-pipeline::${type}::${name}`,
-    dependencies: vpc ? [vpc] : [],
-    propertyDependencies: vpc ? { vpcId: [vpc] } : {},
-  } as unknown as PolicyResource;
-}
-
-function stackViolations(name: string, resources: PolicyResource[]): string[] {
-  const reported: string[] = [];
-  void (policy(name) as StackValidationPolicy).validateStack(
-    { resources } as unknown as StackValidationArgs,
-    (message: string) => reported.push(message),
-  );
-  return reported;
-}
+const fake = (type: string, name: string, props: Record<string, unknown>, vpc?: PolicyResource) =>
+  fakeResource(type, name, props, vpc && { vpcId: vpc });
 
 const VPC = "aws:ec2/vpc:Vpc";
 const vpcWith = (type: string, props: Record<string, unknown>) => {

@@ -1,110 +1,17 @@
 // Operating the stack, under mocks for dev and prod: the alarm topic and its subscriptions, every alarm on this
 // stack's resources with its threshold from config, the dashboard naming real resources, the budget, the
 // Databricks jobs' notifications and run settings, default tags, and the hardening the policy pack asks for.
-import {
-  PolicyResource,
-  ResourceValidationArgs,
-  ResourceValidationPolicy,
-  StackValidationArgs,
-  StackValidationPolicy,
-} from "@pulumi/policy";
 import { expect } from "chai";
 import { alarmSpecs, AlarmTargets } from "../../infra/alarms";
-import { parseConfig } from "../../infra/config";
 import { dashboardUrl, dashboardWidgets } from "../../infra/dashboard";
 import { mskClusterNameFromArn, sinkKeyPrefix } from "../../infra/monitoring";
 import { dagId, PROJECT } from "../../infra/names";
 import { mwaaLogGroupNames } from "../../infra/orchestration";
 import { hardeningPolicies } from "../../infra/policy/hardening";
 import { S3_SINK_FILE_NAME_TEMPLATE } from "../../infra/s3SinkConfig";
-import { loadStackConfig } from "./harness/stackConfig";
-import {
-  RecordedResource,
-  runStack,
-  StackRun,
-  TEST_CONFLUENT_SHA256,
-  TEST_CONNECTOR_ARCHIVE_SHA256,
-} from "./harness/stackRun";
-
-type Json = Record<string, unknown>;
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
-const isSecret = (value: unknown) => typeof value === "object" && value !== null && SECRET_SIG in value;
-const reveal = (value: unknown): unknown => (isSecret(value) ? (value as Json).value : value);
-
-const key = (name: string) => `${PROJECT}:${name}`;
-const USER_SET: Record<"dev" | "prod", Record<string, string>> = {
-  dev: {
-    [key("databricksHost")]: "https://dbc-1234abcd-5678.cloud.databricks.com",
-    [key("databricksToken")]: "dapi-dev-token",
-    [key("confluentSha256")]: TEST_CONFLUENT_SHA256,
-    [key("connectPluginSha256")]: TEST_CONNECTOR_ARCHIVE_SHA256,
-    // What a user sets to be told: alarms and job failures by mail, job failures by webhook too.
-    [key("alarmEmails")]: "oncall@example.com, data@example.com",
-    [key("jobFailureEmails")]: "data@example.com",
-    [key("jobFailureWebhookUrl")]: "https://hooks.example.com/services/T0/B0/x",
-    [key("alarmApi5xxErrors")]: "9",
-    [key("alarmIteratorAgeMs")]: "120000",
-  },
-  prod: {
-    [key("databricksHost")]: "https://dbc-1234abcd-5678.cloud.databricks.com",
-    [key("databricksToken")]: "dapi-prod-token",
-    [key("confluentSha256")]: TEST_CONFLUENT_SHA256,
-    [key("connectPluginSha256")]: TEST_CONNECTOR_ARCHIVE_SHA256,
-  },
-};
-const SECRET_KEYS = {
-  dev: [key("databricksToken"), key("jobFailureWebhookUrl")],
-  prod: [key("databricksToken")],
-};
-
-class Resources {
-  constructor(readonly run: StackRun) {}
-  all(type: string): RecordedResource[] {
-    return this.run.resources.filter((resource) => resource.type === type);
-  }
-  one(type: string, nameSuffix = ""): RecordedResource {
-    const found = this.all(type).filter((resource) => resource.name.endsWith(nameSuffix));
-    expect(found, `${type} *${nameSuffix}`).to.have.length(1);
-    return found[0];
-  }
-}
-
-/** The recorded resources as CrossGuard sees them: URN, parent, protect, provider, and vpcId dependencies. */
-function asPolicyResources(run: StackRun): { resources: PolicyResource[]; args: ResourceValidationArgs[] } {
-  const urnOf = (resource: RecordedResource) =>
-    `urn:pulumi:${run.stack}::${PROJECT}::${resource.type}::${resource.name}`;
-  const providers = new Map(
-    run.resources
-      .filter((resource) => resource.type.startsWith("pulumi:providers:"))
-      .map((provider) => [`${urnOf(provider)}::${provider.id}`, provider]),
-  );
-  const resources = run.resources.map(
-    (resource) =>
-      ({
-        type: resource.type,
-        name: resource.name,
-        props: resource.inputs,
-        urn: urnOf(resource),
-        dependencies: [],
-        propertyDependencies: {},
-      }) as unknown as PolicyResource,
-  );
-  run.resources.forEach((resource, index) => {
-    const vpc = run.resources.findIndex(
-      (candidate) => candidate.type === "aws:ec2/vpc:Vpc" && candidate.id === resource.inputs.vpcId,
-    );
-    if (vpc >= 0) resources[index].propertyDependencies.vpcId = [resources[vpc]];
-  });
-  const args = run.resources.map((resource, index) => {
-    const provider = resource.provider ? providers.get(resource.provider) : undefined;
-    return {
-      ...resources[index],
-      opts: { protect: resource.protect, parent: resource.parent },
-      provider: provider && { type: provider.type, props: provider.inputs, urn: "", name: provider.name },
-    } as unknown as ResourceValidationArgs;
-  });
-  return { resources, args };
-}
+import { StackRun } from "./harness/stackRun";
+import { isSecret, Json, Resources, reveal, stackConfig, STACKS, useStackRun } from "./harness/fixtures";
+import { runViolations } from "./harness/policyChecks";
 
 describe("pure parts of monitoring", () => {
   it("reads the cluster name out of an MSK cluster ARN, and refuses anything else", () => {
@@ -170,19 +77,12 @@ describe("pure parts of monitoring", () => {
   });
 });
 
-for (const stack of ["dev", "prod"] as const) {
-  describe(`operating the ${stack} stack (mocks)`, function () {
-    this.timeout(120_000);
-    let run: StackRun;
-    let r: Resources;
-    const { values } = loadStackConfig(stack, USER_SET[stack], SECRET_KEYS[stack]);
-    const config = parseConfig(values, stack);
+for (const stack of STACKS) {
+  describe(`operating the ${stack} stack (mocks)`, () => {
+    let run: StackRun, r: Resources;
+    useStackRun(stack, (loaded) => ({ run, r } = loaded));
+    const config = stackConfig(stack);
     const prefix = config.prefix;
-
-    before(async () => {
-      run = await runStack(stack, { values: USER_SET[stack], secretKeys: SECRET_KEYS[stack] });
-      r = new Resources(run);
-    });
 
     describe("alarms", () => {
       it("one SNS topic, with an e-mail subscription per alarmEmails address", () => {
@@ -590,21 +490,7 @@ for (const stack of ["dev", "prod"] as const) {
       });
 
       it("the hardening policies pass on every resource of the stack", async () => {
-        const { resources, args } = asPolicyResources(run);
-        const violations: string[] = [];
-        for (const policy of hardeningPolicies) {
-          const report = (message: string) => violations.push(`${policy.name}: ${message}`);
-          if ("validateStack" in policy) {
-            await (policy as StackValidationPolicy).validateStack(
-              { resources } as unknown as StackValidationArgs,
-              report,
-            );
-          } else {
-            for (const resource of args)
-              for (const check of [(policy as ResourceValidationPolicy).validateResource ?? []].flat())
-                await check(resource, (message: string) => report(`${resource.name}: ${message}`));
-          }
-        }
+        const violations = await runViolations(run, hardeningPolicies);
         expect(violations).to.deep.equal([]);
       });
     });

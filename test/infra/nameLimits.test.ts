@@ -4,13 +4,8 @@
 // and 7 random characters (pulumi/pulumi-aws#1317 shows a target group failing that way).
 import { expect } from "chai";
 import { PROJECT } from "../../infra/names";
-import {
-  RecordedResource,
-  runStack,
-  StackRun,
-  TEST_CONFLUENT_SHA256,
-  TEST_CONNECTOR_ARCHIVE_SHA256,
-} from "./harness/stackRun";
+import { RecordedResource, runStack, StackRun } from "./harness/stackRun";
+import { REQUIRED_USER_SET, stackRun } from "./harness/fixtures";
 
 interface NameLimit {
   /** The input that holds the physical name. */
@@ -364,10 +359,7 @@ export function nameProblems(run: StackRun): string[] {
 
 const LONGEST_PREFIX = "a2345678901234567890".slice(0, 19) + "z";
 const userSet = {
-  [`${PROJECT}:databricksHost`]: "https://dbc-1234abcd-5678.cloud.databricks.com",
-  [`${PROJECT}:databricksToken`]: "dapi-token",
-  [`${PROJECT}:confluentSha256`]: TEST_CONFLUENT_SHA256,
-  [`${PROJECT}:connectPluginSha256`]: TEST_CONNECTOR_ARCHIVE_SHA256,
+  ...REQUIRED_USER_SET,
   [`${PROJECT}:alarmEmails`]: "oncall@example.com",
   [`${PROJECT}:jobFailureWebhookUrl`]: "https://hooks.example.com/x",
 };
@@ -411,8 +403,9 @@ describe("physical names fit their services' limits", function () {
   });
 
   const runs: [string, () => Promise<StackRun>][] = [
-    ["dev", () => runStack("dev", { values: userSet, secretKeys: [] })],
-    ["prod", () => runStack("prod", { values: userSet, secretKeys: [] })],
+    // The stacks' shared runs (harness/fixtures.ts), then the longest prefix in both storage modes.
+    ["dev", () => stackRun("dev")],
+    ["prod", () => stackRun("prod")],
     [
       `the longest prefix (${LONGEST_PREFIX}), Unity Catalog storage`,
       () =>

@@ -1,71 +1,20 @@
-import {
-  PolicyResource,
-  ResourceValidationArgs,
-  ResourceValidationPolicy,
-  StackValidationArgs,
-  StackValidationPolicy,
-} from "@pulumi/policy";
 import { expect } from "chai";
 import { readFileSync } from "fs";
 import { load } from "js-yaml";
 import * as path from "path";
 import { tlsOnlyBucketPolicy } from "../../infra/iam";
 import { policies } from "../../infra/policy/policies";
-
-function policy(name: string) {
-  const found = policies.find((candidate) => candidate.name === name);
-  if (!found) throw new Error(`no policy ${name}`);
-  return found;
-}
-
-/** Violations one resource gets from a resource policy (the spy is the reportViolation callback). */
-function resourceViolations(name: string, type: string, props: Record<string, unknown>): string[] {
-  const reported: string[] = [];
-  const args = {
-    type,
-    props,
-    urn: `urn:pulumi:dev::pinterest-pipeline::${type}::r`,
-    name: "r",
-  } as unknown as ResourceValidationArgs;
-  const validate = (policy(name) as ResourceValidationPolicy).validateResource;
-  for (const check of [validate ?? []].flat()) void check(args, (message: string) => reported.push(message));
-  return reported;
-}
-
-function fakeResource(
-  type: string,
-  name: string,
-  props: Record<string, unknown>,
-  bucket?: PolicyResource,
-): PolicyResource {
-  return {
-    type,
-    name,
-    props,
-    urn: `urn:pulumi:dev::pinterest-pipeline::${type}::${name}`,
-    dependencies: bucket ? [bucket] : [],
-    propertyDependencies: bucket ? { bucket: [bucket] } : {},
-  } as unknown as PolicyResource;
-}
-
-function stackViolations(name: string, resources: PolicyResource[]): string[] {
-  const reported: string[] = [];
-  const args = { resources } as unknown as StackValidationArgs;
-  void (policy(name) as StackValidationPolicy).validateStack(args, (message: string) =>
-    reported.push(message),
-  );
-  return reported;
-}
+import { fakeResource, resourceViolations, stackViolations } from "./harness/policyChecks";
 
 const BUCKET = "aws:s3/bucket:Bucket";
 const bucketWith = (companionType: string, props: Record<string, unknown>) => {
   const bucket = fakeResource(BUCKET, "data", { bucket: "data" });
-  return [bucket, fakeResource(companionType, "companion", props, bucket)];
+  return [bucket, fakeResource(companionType, "companion", props, { bucket })];
 };
 const otherBucketWith = (companionType: string, props: Record<string, unknown>) => {
   const bucket = fakeResource(BUCKET, "data", { bucket: "data" });
   const other = fakeResource(BUCKET, "other", { bucket: "other" });
-  return [bucket, other, fakeResource(companionType, "companion", props, other)];
+  return [bucket, other, fakeResource(companionType, "companion", props, { bucket: other })];
 };
 
 interface Case {

@@ -4,21 +4,11 @@ import { expect } from "chai";
 import { PROJECT } from "../../infra/names";
 import { mountPoint, mountUri } from "../../infra/names";
 import { buildJobWheel } from "../../infra/jobPackage";
-import {
-  RecordedResource,
-  runStack,
-  StackRun,
-  TEST_CONFLUENT_SHA256,
-  TEST_CONNECTOR_ARCHIVE_SHA256,
-} from "./harness/stackRun";
+import { RecordedResource, runStack, StackRun, TEST_CONNECTOR_ARCHIVE_SHA256 } from "./harness/stackRun";
+import { REQUIRED_USER_SET } from "./harness/fixtures";
 
 type Json = Record<string, unknown>;
-const userSet = {
-  [`${PROJECT}:databricksHost`]: "https://dbc-1234abcd-5678.cloud.databricks.com",
-  [`${PROJECT}:databricksToken`]: "dapi-token",
-  [`${PROJECT}:confluentSha256`]: TEST_CONFLUENT_SHA256,
-  [`${PROJECT}:connectPluginSha256`]: TEST_CONNECTOR_ARCHIVE_SHA256,
-};
+const userSet = REQUIRED_USER_SET;
 
 async function runError(values: Record<string, string>, connectorCacheKey?: string): Promise<string> {
   try {

@@ -1,0 +1,33 @@
+// What the dev and the prod stack files make of the program, as the program suites expect it.
+export const EXPECTED = {
+  dev: {
+    prefix: "pinpipe-dev",
+    azCount: 2,
+    natGateways: 1,
+    brokers: 2,
+    partitions: 3,
+    replication: 2,
+    proxies: 1,
+    streamMode: "ON_DEMAND",
+    admin: true,
+    paused: "PAUSED",
+    stage: "dev",
+    catalog: undefined,
+    forceDestroy: true,
+  },
+  prod: {
+    prefix: "pinpipe-prod",
+    azCount: 3,
+    natGateways: 3,
+    brokers: 3,
+    partitions: 12,
+    replication: 3,
+    proxies: 2,
+    streamMode: "PROVISIONED",
+    admin: false,
+    paused: "UNPAUSED",
+    stage: "prod",
+    catalog: undefined,
+    forceDestroy: false,
+  },
+};
