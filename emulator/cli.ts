@@ -3,6 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { TABLES } from "../contract";
+import { KINESIS_LIMITS } from "../contract/wire";
 import { connect, fetchPosts, postKeys, seed } from "./db";
 import {
   Delivery,
@@ -21,7 +22,6 @@ import { ApiTransport, REQUEST_TIMEOUT_MS } from "./transport-api";
 import { keptLocalStack } from "./local-defaults";
 import { SdkTransport } from "./transport-sdk";
 
-const MAX_PUT_RECORDS = 500;
 const PROJECT_VERSION = (
   JSON.parse(fs.readFileSync(path.join(__dirname, "..", "package.json"), "utf8")) as { version: string }
 ).version;
@@ -269,7 +269,7 @@ async function runSend(command: "batch" | "stream", flags: Flags): Promise<numbe
   if (via === "api" && (flags.endpoint !== undefined || flags.region !== undefined)) {
     throw new UsageError("--endpoint and --region apply to --via sdk only");
   }
-  const maxBatch = command === "stream" ? MAX_PUT_RECORDS : 10_000;
+  const maxBatch = command === "stream" ? KINESIS_LIMITS.recordsPerPut : 10_000;
   const load: Load = {
     rate: integer(flags, "rate", DEFAULTS.rate, 0),
     concurrency: integer(flags, "concurrency", DEFAULTS.concurrency, 1, 1024),

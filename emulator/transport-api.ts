@@ -2,13 +2,8 @@
 import { Pool, errors as undiciErrors } from "undici";
 import type { Attempt, Target, Transport } from "./delivery";
 import type { StackOutputs } from "./targets";
-import {
-  KAFKA_CONTENT_TYPE,
-  kafkaBody,
-  kinesisRecordBody,
-  kinesisRecordsBody,
-  type WireRecord,
-} from "./wire";
+import { KAFKA_JSON_CONTENT_TYPE } from "../contract/wire";
+import { kafkaBody, kinesisRecordBody, kinesisRecordsBody, type WireRecord } from "./wire";
 
 /** How long a request waits for its answer before it counts as failed and is tried again. */
 export const REQUEST_TIMEOUT_MS = 30_000;
@@ -76,7 +71,7 @@ export class ApiTransport implements Transport {
         method: "POST",
         path: `/topics/${name}`,
         body: kafkaBody(records),
-        contentType: KAFKA_CONTENT_TYPE,
+        contentType: KAFKA_JSON_CONTENT_TYPE,
       };
     }
     return records.length === 1

@@ -1,5 +1,6 @@
 // Records on the wire (docs/contract.md section 2): the source row as JSON, datetimes in ISO-8601.
 import type { Table } from "../contract";
+import { partitionKeyOf, type ProduceBody, type PutRecordBody, type PutRecordsBody } from "../contract/wire";
 import { keyOf, type SourceRow } from "./rows";
 
 export type WireRecord = Record<string, string | number | null>;
@@ -21,23 +22,26 @@ export function wireKey(record: WireRecord): number {
 }
 
 export function partitionKey(table: Table, record: WireRecord): string {
-  return `${table}-${wireKey(record)}`;
+  return partitionKeyOf(table, wireKey(record));
 }
 
-export const KAFKA_CONTENT_TYPE = "application/vnd.kafka.json.v2+json";
-
-/** Body of `POST {apiUrl}/topics/{topic}`. */
-export function kafkaBody(records: readonly WireRecord[]): { records: { value: WireRecord }[] } {
+export function kafkaBody(records: readonly WireRecord[]): ProduceBody<WireRecord> {
   return { records: records.map((value) => ({ value })) };
 }
 
-/** Body of `PUT {apiUrl}/streams/{stream}/record`. */
-export function kinesisRecordBody(stream: string, table: Table, record: WireRecord) {
+export function kinesisRecordBody(
+  stream: string,
+  table: Table,
+  record: WireRecord,
+): PutRecordBody<WireRecord> {
   return { StreamName: stream, Data: record, PartitionKey: partitionKey(table, record) };
 }
 
-/** Body of `PUT {apiUrl}/streams/{stream}/records`. */
-export function kinesisRecordsBody(stream: string, table: Table, records: readonly WireRecord[]) {
+export function kinesisRecordsBody(
+  stream: string,
+  table: Table,
+  records: readonly WireRecord[],
+): PutRecordsBody<WireRecord> {
   return {
     StreamName: stream,
     Records: records.map((record) => ({ Data: record, PartitionKey: partitionKey(table, record) })),

@@ -3,6 +3,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
+import { KAFKA_JSON_CONTENT_TYPE, REQUEST_BODY_SCHEMAS } from "../contract/wire";
 import { apiGatewayKinesisPolicy, apiGatewayLoggingPolicy, serviceTrustPolicy } from "./iam";
 import { KinesisAction, kinesisActionUri, kinesisRequestTemplate, streamRoutes } from "./kinesisTemplates";
 import { restProxyLoadBalancerName, restProxyTargetGroupName } from "./physicalNames";
@@ -44,48 +45,6 @@ const KINESIS_RESPONSES = [
 ];
 
 const json = (value: unknown) => JSON.stringify(value);
-
-/** Content type of Kafka REST v2 produce requests (docs/contract.md section 2). */
-export const KAFKA_JSON_CONTENT_TYPE = "application/vnd.kafka.json.v2+json";
-
-type JsonSchema = Record<string, unknown>;
-
-/**
- * JSON schemas (draft 4, what API Gateway models use) of the request bodies, checked by API Gateway before
- * the request reaches the REST proxy or Kinesis, so a malformed body gets a 400 from the gateway.
- */
-export const REQUEST_BODY_SCHEMAS: Record<"produce" | "PutRecord" | "PutRecords", JsonSchema> = {
-  produce: {
-    $schema: "http://json-schema.org/draft-04/schema#",
-    type: "object",
-    required: ["records"],
-    properties: {
-      records: { type: "array", minItems: 1, items: { type: "object", required: ["value"] } },
-    },
-  },
-  PutRecord: {
-    $schema: "http://json-schema.org/draft-04/schema#",
-    type: "object",
-    required: ["Data", "PartitionKey"],
-    properties: { PartitionKey: { type: "string", minLength: 1 } },
-  },
-  PutRecords: {
-    $schema: "http://json-schema.org/draft-04/schema#",
-    type: "object",
-    required: ["Records"],
-    properties: {
-      Records: {
-        type: "array",
-        minItems: 1,
-        items: {
-          type: "object",
-          required: ["Data", "PartitionKey"],
-          properties: { PartitionKey: { type: "string", minLength: 1 } },
-        },
-      },
-    },
-  },
-};
 
 const bodySchemaOf = (action: KinesisAction): keyof typeof REQUEST_BODY_SCHEMAS | undefined =>
   action === "PutRecord" || action === "PutRecords" ? action : undefined;

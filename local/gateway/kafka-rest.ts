@@ -1,8 +1,7 @@
 // `POST /topics/{topic}`: the produce call of the Kafka REST Proxy API v2 (JSON embedded format), sent to Kafka.
 import { Kafka, logLevel, Partitioners, type Message, type Producer } from "kafkajs";
+import { KAFKA_JSON_CONTENT_TYPE } from "../../contract/wire";
 import { HttpError, parseJsonObject } from "./http";
-
-export const KAFKA_JSON_V2 = "application/vnd.kafka.json.v2+json";
 
 export interface ProduceRecord {
   value: unknown;
@@ -24,10 +23,10 @@ const unprocessable = (message: string): HttpError => new HttpError(422, { error
 
 export function checkContentType(contentType: string | undefined): void {
   const mediaType = (contentType ?? "").split(";")[0].trim().toLowerCase();
-  if (mediaType !== KAFKA_JSON_V2) {
+  if (mediaType !== KAFKA_JSON_CONTENT_TYPE) {
     throw new HttpError(415, {
       error_code: 415,
-      message: `Content-Type must be ${KAFKA_JSON_V2} (got ${contentType ? `"${contentType}"` : "none"})`,
+      message: `Content-Type must be ${KAFKA_JSON_CONTENT_TYPE} (got ${contentType ? `"${contentType}"` : "none"})`,
     });
   }
 }

@@ -2,12 +2,15 @@
 // As the cloud mapping templates do, each record's Data is the JSON text of the body's "Data" value.
 import { PutRecordCommand, PutRecordsCommand, type KinesisClient } from "@aws-sdk/client-kinesis";
 import { kinesisClient } from "../kinesis-client";
+import { KINESIS_LIMITS } from "../../contract/wire";
 import { HttpError, parseJsonObject } from "./http";
 
-/** Kinesis' limits: records per PutRecords call, bytes of one record (data + partition key), bytes of one call. */
-export const MAX_RECORDS_PER_PUT = 500;
-export const MAX_RECORD_BYTES = 1024 * 1024;
-export const MAX_PUT_BYTES = 5 * 1024 * 1024;
+const {
+  recordsPerPut: MAX_RECORDS_PER_PUT,
+  recordBytes: MAX_RECORD_BYTES,
+  putBytes: MAX_PUT_BYTES,
+  partitionKeyLength: MAX_PARTITION_KEY_LENGTH,
+} = KINESIS_LIMITS;
 
 export interface KinesisRecordInput {
   data: string;
@@ -21,8 +24,10 @@ function recordOf(entry: Record<string, unknown>, where: string): KinesisRecordI
   if (!("Data" in entry) || entry.Data === undefined)
     throw badRequest(`${where} must have "Data" (the row as JSON)`);
   const key = entry.PartitionKey;
-  if (typeof key !== "string" || key.length === 0 || key.length > 256) {
-    throw badRequest(`${where} must have "PartitionKey", a string of 1 to 256 characters`);
+  if (typeof key !== "string" || key.length === 0 || key.length > MAX_PARTITION_KEY_LENGTH) {
+    throw badRequest(
+      `${where} must have "PartitionKey", a string of 1 to ${MAX_PARTITION_KEY_LENGTH} characters`,
+    );
   }
   const data = JSON.stringify(entry.Data);
   const bytes = Buffer.byteLength(data) + Buffer.byteLength(key);

@@ -7,8 +7,9 @@ import { tmpdir } from "os";
 import * as path from "path";
 import { artifactFileName, fetchVerified, PinnedArtifact } from "../../infra/artifacts";
 import { storageLayout } from "../../infra/databricksStorage";
-import { deploymentFingerprint, KAFKA_JSON_CONTENT_TYPE, REQUEST_BODY_SCHEMAS } from "../../infra/ingestApi";
-import { KAFKA_CONTENT_TYPE, kafkaBody, kinesisRecordBody, kinesisRecordsBody } from "../../emulator/wire";
+import { deploymentFingerprint } from "../../infra/ingestApi";
+import { kafkaBody, kinesisRecordBody, kinesisRecordsBody } from "../../emulator/wire";
+import { KAFKA_JSON_CONTENT_TYPE, REQUEST_BODY_SCHEMAS } from "../../contract/wire";
 import {
   restProxyLoadBalancerName,
   restProxyTargetGroupName,
@@ -208,7 +209,8 @@ function schemaErrors(schema: Record<string, unknown>, value: unknown, at = "$")
 describe("API Gateway request models", () => {
   const row = { index: 7528, title: "t" };
   it("accept what the emulator sends (docs/contract.md section 2), under the content type it sends", () => {
-    expect(KAFKA_JSON_CONTENT_TYPE).to.equal(KAFKA_CONTENT_TYPE);
+    // docs/contract.md section 2: Kafka REST v2 with JSON-embedded values.
+    expect(KAFKA_JSON_CONTENT_TYPE).to.equal("application/vnd.kafka.json.v2+json");
     expect(schemaErrors(REQUEST_BODY_SCHEMAS.produce, kafkaBody([row]))).to.deep.equal([]);
     expect(
       schemaErrors(REQUEST_BODY_SCHEMAS.PutRecord, kinesisRecordBody("p-pin", "pin", row)),
