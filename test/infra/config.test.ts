@@ -11,6 +11,7 @@ import {
 } from "../../infra/config";
 import { PROJECT } from "../../infra/names";
 import { key, REQUIRED_USER_SET } from "./harness/fixtures";
+import { DOCS_FILE, docsFileRendered, PROJECT_FILE, projectFileRendered } from "../../infra/configDocs";
 import { readProjectFile, readStackFile } from "./harness/stackConfig";
 
 const minimal = { "aws:region": "us-east-1", [key("prefix")]: "pinpipe-dev", ...REQUIRED_USER_SET };
@@ -262,6 +263,18 @@ describe("stack config", () => {
       );
       delete documented[key("mskIamAuthSha256")];
       expect(parseConfig({ ...minimal, ...documented }, "dev")).to.deep.equal(parseConfig(minimal, "dev"));
+    });
+
+    it("Pulumi.yaml's config section and docs/deploying.md's table are what `npm run config:docs` writes", () => {
+      for (const [file, render] of [
+        [PROJECT_FILE, projectFileRendered],
+        [DOCS_FILE, docsFileRendered],
+      ] as const) {
+        const text = readFileSync(file, "utf8");
+        expect(render(text) === text, `${file} differs from the rows: run npm run config:docs`).to.equal(
+          true,
+        );
+      }
     });
 
     it("Pulumi.yaml declares every row but the optional ones, with the row's type, default and description", () => {
