@@ -31,23 +31,11 @@ export const REQUIRED_USER_SET: Record<string, string> = {
   [key("connectPluginSha256")]: TEST_CONNECTOR_ARCHIVE_SHA256,
 };
 
-/**
- * What a user sets on each stack for the shared runs: dev with a token, mail and webhook notifications and two
- * thresholds of its own; prod with an OAuth service principal and a separate Airflow token.
- */
+/** What a user sets on each stack for the shared runs: dev with a token, prod with an OAuth service principal. */
 export const USER_SET: Record<Stack, Required<Pick<ExtraConfig, "values" | "secretKeys">>> = {
   dev: {
-    values: {
-      ...REQUIRED_USER_SET,
-      [key("databricksToken")]: "dapi-dev-token",
-      // What a user sets to be told: alarms and job failures by mail, job failures by webhook too.
-      [key("alarmEmails")]: "oncall@example.com, data@example.com",
-      [key("jobFailureEmails")]: "data@example.com",
-      [key("jobFailureWebhookUrl")]: "https://hooks.example.com/services/T0/B0/x",
-      [key("alarmApi5xxErrors")]: "9",
-      [key("alarmIteratorAgeMs")]: "120000",
-    },
-    secretKeys: [key("databricksToken"), key("jobFailureWebhookUrl")],
+    values: { ...REQUIRED_USER_SET, [key("databricksToken")]: "dapi-dev-token" },
+    secretKeys: [key("databricksToken")],
   },
   prod: {
     values: {
@@ -62,26 +50,52 @@ export const USER_SET: Record<Stack, Required<Pick<ExtraConfig, "values" | "secr
   },
 };
 
-/** The stack's config as the program parses it: Pulumi.yaml defaults, Pulumi.<stack>.yaml, USER_SET. */
-export function stackConfig(stack: Stack): StackConfig {
-  const { values } = loadStackConfig(stack, USER_SET[stack].values, USER_SET[stack].secretKeys);
-  return parseConfig(values, stack);
+/** What a user sets to be told, on top of USER_SET.dev: alarms and job failures by mail, job failures by webhook
+ * too, and two thresholds of their own (the monitoring suite's dev run). */
+const NOTIFIED: Required<Pick<ExtraConfig, "values" | "secretKeys">> = {
+  values: {
+    [key("alarmEmails")]: "oncall@example.com, data@example.com",
+    [key("jobFailureEmails")]: "data@example.com",
+    [key("jobFailureWebhookUrl")]: "https://hooks.example.com/services/T0/B0/x",
+    [key("alarmApi5xxErrors")]: "9",
+    [key("alarmIteratorAgeMs")]: "120000",
+  },
+  secretKeys: [key("jobFailureWebhookUrl")],
+};
+
+/** A shared run: a stack with USER_SET, or the monitoring suite's dev that also sets NOTIFIED. */
+export type SharedRun = Stack | "dev+notified";
+
+function userSetOf(run: SharedRun): Required<Pick<ExtraConfig, "values" | "secretKeys">> {
+  if (run !== "dev+notified") return USER_SET[run];
+  return {
+    values: { ...USER_SET.dev.values, ...NOTIFIED.values },
+    secretKeys: [...USER_SET.dev.secretKeys, ...NOTIFIED.secretKeys],
+  };
 }
 
-const runs = new Map<Stack, Promise<StackRun>>();
+const stackOf = (run: SharedRun): Stack => (run === "dev+notified" ? "dev" : run);
 
-/** The one mocked run of the program on `stack` with USER_SET, started on first use and shared by every suite. */
-export function stackRun(stack: Stack): Promise<StackRun> {
-  if (!runs.has(stack)) runs.set(stack, runStack(stack, USER_SET[stack]));
-  return runs.get(stack) as Promise<StackRun>;
+/** The config of a shared run as the program parses it: Pulumi.yaml defaults, Pulumi.<stack>.yaml, what is set. */
+export function stackConfig(run: SharedRun): StackConfig {
+  const { values, secretKeys } = userSetOf(run);
+  return parseConfig(loadStackConfig(stackOf(run), values, secretKeys).values, stackOf(run));
 }
 
-/** Loads the shared run of `stack` before the suite's tests and hands it over with its queries. */
-export function useStackRun(stack: Stack, take: (loaded: { run: StackRun; r: Resources }) => void): void {
+const runs = new Map<SharedRun, Promise<StackRun>>();
+
+/** The one mocked run of the program for `run`, started on first use and shared by every suite of the process. */
+export function stackRun(run: SharedRun): Promise<StackRun> {
+  if (!runs.has(run)) runs.set(run, runStack(stackOf(run), userSetOf(run)));
+  return runs.get(run) as Promise<StackRun>;
+}
+
+/** Loads a shared run before the suite's tests and hands it over with its queries. */
+export function useStackRun(run: SharedRun, take: (loaded: { run: StackRun; r: Resources }) => void): void {
   before(async function () {
     this.timeout(120_000);
-    const run = await stackRun(stack);
-    take({ run, r: new Resources(run) });
+    const loaded = await stackRun(run);
+    take({ run: loaded, r: new Resources(loaded) });
   });
 }
 
