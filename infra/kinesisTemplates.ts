@@ -1,10 +1,14 @@
 // API Gateway request templates (VTL) that turn the stream routes of docs/contract.md section 2 into Kinesis API calls.
 // The stream comes from the path, so the role's stream scope decides what a caller can reach.
+import type { PutRecordBody, PutRecordsBody } from "../contract/wire";
 
 export type KinesisAction =
   "ListStreams" | "DescribeStream" | "PutRecord" | "PutRecords" | "CreateStream" | "DeleteStream";
 
 const STREAM_FROM_PATH = `"StreamName": "$input.params('stream-name')"`;
+
+/** A field of the request bodies of contract/wire.ts, so that the compiler holds the templates to the wire contract. */
+const field = <F extends keyof PutRecordBody | keyof PutRecordsBody>(name: F): F => name;
 
 /** `Data` is the JSON of the row; Kinesis wants it base64 encoded. */
 const TEMPLATES: Record<KinesisAction, string> = {
@@ -13,18 +17,18 @@ const TEMPLATES: Record<KinesisAction, string> = {
   PutRecord: [
     "{",
     `  ${STREAM_FROM_PATH},`,
-    `  "Data": "$util.base64Encode($input.json('$.Data'))",`,
-    `  "PartitionKey": "$input.path('$.PartitionKey')"`,
+    `  "Data": "$util.base64Encode($input.json('$.${field("Data")}'))",`,
+    `  "PartitionKey": "$input.path('$.${field("PartitionKey")}')"`,
     "}",
   ].join("\n"),
   PutRecords: [
     "{",
     `  ${STREAM_FROM_PATH},`,
     `  "Records": [`,
-    `    #foreach($record in $input.path('$.Records'))`,
+    `    #foreach($record in $input.path('$.${field("Records")}'))`,
     `    {`,
-    `      "Data": "$util.base64Encode($input.json("$.Records[$foreach.index].Data"))",`,
-    `      "PartitionKey": "$record.PartitionKey"`,
+    `      "Data": "$util.base64Encode($input.json("$.${field("Records")}[$foreach.index].${field("Data")}"))",`,
+    `      "PartitionKey": "$record.${field("PartitionKey")}"`,
     `    }#if($foreach.hasNext),#end`,
     `    #end`,
     `  ]`,
