@@ -32,13 +32,20 @@ export interface ResourceCase {
 
 /** Violations one resource (or one of `type` with `props`) gets from the resource rule `name`. */
 export function resourceViolations(name: string, resource: ResourceCase): string[];
-export function resourceViolations(name: string, type: string, props: Record<string, unknown>): string[];
+export function resourceViolations(
+  name: string,
+  type: string,
+  props: Record<string, unknown>,
+  stack?: string,
+): string[];
 export function resourceViolations(
   name: string,
   resourceOrType: ResourceCase | string,
   props: Record<string, unknown> = {},
+  stackName?: string,
 ): string[] {
-  const resource = typeof resourceOrType === "string" ? { type: resourceOrType, props } : resourceOrType;
+  const resource: ResourceCase =
+    typeof resourceOrType === "string" ? { type: resourceOrType, props, stack: stackName } : resourceOrType;
   const reported: string[] = [];
   const stack = resource.stack ?? "dev";
   const args = {
@@ -56,22 +63,24 @@ export function resourceViolations(
   return reported;
 }
 
-/** A made-up resource of the dev stack; `dependsOn` names the resources its properties refer to (bucket, vpcId). */
+/** A made-up resource of `stack`; `dependsOn` names the resources its properties refer to (bucket, vpcId). */
 export function fakeResource(
   type: string,
   name: string,
   props: Record<string, unknown>,
-  dependsOn: Record<string, PolicyResource> = {},
+  dependsOn: Record<string, PolicyResource | PolicyResource[]> = {},
+  stack = "dev",
 ): PolicyResource {
+  const propertyDependencies = Object.fromEntries(
+    Object.entries(dependsOn).map(([property, on]) => [property, [on].flat()]),
+  );
   return {
     type,
     name,
     props,
-    urn: `urn:pulumi:dev::${PROJECT}::${type}::${name}`,
-    dependencies: Object.values(dependsOn),
-    propertyDependencies: Object.fromEntries(
-      Object.entries(dependsOn).map(([property, on]) => [property, [on]]),
-    ),
+    urn: `urn:pulumi:${stack}::${PROJECT}::${type}::${name}`,
+    dependencies: Object.values(propertyDependencies).flat(),
+    propertyDependencies,
   } as unknown as PolicyResource;
 }
 
