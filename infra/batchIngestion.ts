@@ -22,6 +22,8 @@ export interface BatchIngestionArgs {
   connectorName: string;
   consumerGroup: string;
   topics: string[];
+  /** The S3 sink's dead-letter topic. */
+  deadLetterTopic: string;
   msk: StackConfig["msk"];
   restProxy: StackConfig["restProxy"];
   connect: StackConfig["connect"];
@@ -31,6 +33,8 @@ export interface BatchIngestionArgs {
   connectSecurityGroupId: pulumi.Input<string>;
   dataBucket: aws.s3.Bucket;
   dataBucketReady: pulumi.Resource[];
+  /** NAT gateways and private routes: the REST proxy's first boot and the connector need egress. */
+  egressReady: pulumi.Resource[];
   /** The bucket folder the sink writes below (the first folder of the contract's topic layout). */
   topicsPrefix: string;
 }
@@ -42,6 +46,7 @@ export class BatchIngestion extends pulumi.ComponentResource {
   readonly bootstrapServers: pulumi.Output<string>;
   readonly restProxyInstances: aws.ec2.Instance[];
   readonly connector: aws.mskconnect.Connector;
+  readonly deadLetterTopic: string;
 
   constructor(name: string, args: BatchIngestionArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pinterest:pipeline:BatchIngestion", name, {}, opts);
@@ -106,6 +111,18 @@ export class BatchIngestion extends pulumi.ComponentResource {
         ),
     );
 
+    const deadLetterTopic = new aws.msk.Topic(
+      `${name}-topic-dead-letter`,
+      {
+        clusterArn: this.clusterArn,
+        name: args.deadLetterTopic,
+        partitionCount: 1,
+        replicationFactor: args.msk.topicReplicationFactor,
+      },
+      parent,
+    );
+    this.deadLetterTopic = args.deadLetterTopic;
+
     // ---- Kafka REST proxy ----
     const proxyRole = new aws.iam.Role(
       `${name}-rest-proxy`,
@@ -152,7 +169,7 @@ export class BatchIngestion extends pulumi.ComponentResource {
             tags: { Name: `${name}-rest-proxy-${index}` },
           },
           // The proxy only accepts records for topics that exist.
-          { parent: this, dependsOn: topics, ignoreChanges: ["ami"] },
+          { parent: this, dependsOn: [...topics, ...args.egressReady], ignoreChanges: ["ami"] },
         ),
     );
 
@@ -219,6 +236,7 @@ export class BatchIngestion extends pulumi.ComponentResource {
               connectorName: args.connectorName,
               consumerGroup: args.consumerGroup,
               writerRoleArn,
+              deadLetterTopic: args.deadLetterTopic,
             }),
           ),
         ),
@@ -248,6 +266,8 @@ export class BatchIngestion extends pulumi.ComponentResource {
               maxTasks: args.msk.topicPartitions,
               writerRoleArn,
               sessionName: args.connectorName,
+              deadLetterTopic: args.deadLetterTopic,
+              deadLetterReplicationFactor: args.msk.topicReplicationFactor,
             }),
           ),
         kafkaCluster: {
@@ -262,7 +282,10 @@ export class BatchIngestion extends pulumi.ComponentResource {
         serviceExecutionRoleArn: connectRole.arn,
         logDelivery: { workerLogDelivery: { cloudwatchLogs: { enabled: true, logGroup: connectLogs.name } } },
       },
-      { parent: this, dependsOn: [connectPolicy, writerPolicy, ...topics] },
+      {
+        parent: this,
+        dependsOn: [connectPolicy, writerPolicy, ...topics, deadLetterTopic, ...args.egressReady],
+      },
     );
 
     this.registerOutputs({

@@ -23,6 +23,7 @@ export interface AlarmThresholds {
   mskDiskUsedPercent: number;
   mskCpuUserPercent: number;
   connectorErroredTasks: number;
+  streamIdleMinutes: number;
   noNewObjectsHours: number;
   unhealthyProxyTargets: number;
   statusCheckFailedMinutes: number;
@@ -70,6 +71,11 @@ export interface StackConfig<Secret = string> {
     throttleBurstLimit: number;
     /** API Gateway's CloudWatch role is one setting per account and region: exactly one stack there manages it. */
     manageAccountLogging: boolean;
+    /**
+     * The stage's access and execution logs, which need that account role: on when this stack manages it, or
+     * when the user says another stack (or an admin) set it (apiLoggingRoleExists).
+     */
+    logging: boolean;
   };
   orchestration: {
     environmentClass: string;
@@ -83,6 +89,8 @@ export interface StackConfig<Secret = string> {
     auth: DatabricksAuth<Secret>;
     /** Token of the Airflow connection; the provider's token (or OAuth client) when not set. */
     airflowToken: Secret | undefined;
+    /** Whom airflowToken authenticates (a user name or a service principal's application id), granted CAN_MANAGE_RUN on the batch job. */
+    airflowPrincipal: AirflowPrincipal | undefined;
     crossAccountRoleName: string;
     nodeTypeId: string;
     autoterminationMinutes: number;
@@ -105,6 +113,9 @@ export interface StackConfig<Secret = string> {
   };
   hardening: { logRetentionDays: number; kmsKey: KmsKeyMode; protectDataBucket: boolean };
 }
+
+/** A workspace identity of a job permission: a user (by e-mail) or a service principal (by application id). */
+export type AirflowPrincipal = { kind: "user"; userName: string } | { kind: "servicePrincipal"; applicationId: string };
 
 export class ConfigError extends Error {}
 
@@ -152,6 +163,7 @@ const KEYS = {
   apiThrottleRateLimit: { example: "100" },
   apiThrottleBurstLimit: { example: "200" },
   manageApiGatewayAccount: { example: "true" },
+  apiLoggingRoleExists: { example: "true" },
   mwaaEnvironmentClass: { example: "mw1.small" },
   mwaaMinWorkers: { example: "1" },
   mwaaMaxWorkers: { example: "2" },
@@ -162,6 +174,10 @@ const KEYS = {
   databricksClientId: { optional: true, example: "<service principal application id>" },
   databricksClientSecret: { optional: true, example: "<service principal OAuth secret>", secret: true },
   airflowDatabricksToken: { optional: true, example: "<token for Airflow>", secret: true },
+  airflowDatabricksPrincipal: {
+    optional: true,
+    example: "<the Airflow token's user e-mail or service principal application id>",
+  },
   databricksCrossAccountRoleName: { optional: true, example: "databricks-cross-account-role" },
   databricksNodeType: { example: "m5d.large" },
   databricksAutoterminationMinutes: { example: "20" },
@@ -177,6 +193,7 @@ const KEYS = {
   alarmMskDiskUsedPercent: { example: "80" },
   alarmMskCpuUserPercent: { example: "60" },
   alarmConnectorErroredTasks: { example: "1" },
+  alarmStreamIdleMinutes: { example: "15" },
   alarmNoNewObjectsHours: { example: "2" },
   alarmUnhealthyProxyTargets: { example: "1" },
   alarmStatusCheckFailedMinutes: { example: "2" },
@@ -200,6 +217,30 @@ export type ConfigKey = keyof typeof KEYS;
 export const CONFIG_KEYS = Object.keys(KEYS) as ConfigKey[];
 export const SECRET_KEYS = CONFIG_KEYS.filter((key) => (KEYS[key] as KeySpec).secret === true);
 export const OPTIONAL_KEYS = CONFIG_KEYS.filter((key) => (KEYS[key] as KeySpec).optional === true);
+
+/**
+ * What the stack does quietly with this config, said at every `pulumi up` (pulumi.log.warn): nobody hears of an
+ * alarm or a failed job without recipients, and the API keeps no logs without the account's logging role.
+ */
+export function configWarnings(config: StackConfig<unknown>): string[] {
+  const warnings: string[] = [];
+  if (config.monitoring.alarmEmails.length === 0) {
+    warnings.push(
+      `no alarmEmails: the alarms and the budget notify the topic ${config.prefix}-alarms, which nobody receives; run \`${configSetCommand("alarmEmails")}\` (or subscribe something to the topic)`,
+    );
+  }
+  if (config.jobs.failureEmails.length === 0 && config.jobs.failureWebhookUrl === undefined) {
+    warnings.push(
+      `no jobFailureEmails or jobFailureWebhookUrl: a failed Databricks job run tells nobody; run \`${configSetCommand("jobFailureEmails")}\``,
+    );
+  }
+  if (!config.api.logging) {
+    warnings.push(
+      `the API stage writes no access or execution logs (API Gateway's account logging role is neither managed here nor declared to exist): run \`${configSetCommand("manageApiGatewayAccount")}\` in one stack of the account and region, or \`${configSetCommand("apiLoggingRoleExists")}\` where it is set`,
+    );
+  }
+  return warnings;
+}
 
 /** The command that sets one key, for error messages and the README. */
 export function configSetCommand(key: ConfigKey | "aws:region", example?: string): string {
@@ -356,6 +397,42 @@ export function parseConfig(raw: Record<string, string>, stack: string): StackCo
     );
   }
 
+  const streamIdleMinutes = int("alarmStreamIdleMinutes", 15, 5, 1440);
+  if (streamIdleMinutes % 5 !== 0) invalid("alarmStreamIdleMinutes", String(streamIdleMinutes), "a multiple of 5");
+
+  const manageAccountLogging = bool("manageApiGatewayAccount", false);
+  const apiLoggingRoleExists = bool("apiLoggingRoleExists", false);
+  if (manageAccountLogging && apiLoggingRoleExists) {
+    problems.push(
+      `config "${PROJECT}:apiLoggingRoleExists" and "${PROJECT}:manageApiGatewayAccount" are both true: this stack either sets API Gateway's account role or relies on one set elsewhere; run \`pulumi config rm apiLoggingRoleExists\``,
+    );
+  }
+
+  const airflowToken = value("airflowDatabricksToken");
+  const airflowPrincipalName = value("airflowDatabricksPrincipal");
+  let airflowPrincipal: AirflowPrincipal | undefined;
+  if (airflowToken !== undefined && airflowPrincipalName === undefined) {
+    problems.push(
+      `config "${PROJECT}:airflowDatabricksPrincipal" is required with airflowDatabricksToken (the identity of that token gets CAN_MANAGE_RUN on the batch job): run \`${configSetCommand("airflowDatabricksPrincipal")}\``,
+    );
+  } else if (airflowPrincipalName !== undefined) {
+    if (airflowToken === undefined) {
+      problems.push(
+        `config "${PROJECT}:airflowDatabricksPrincipal" is set without airflowDatabricksToken (Airflow then uses the deploying identity, which owns the job): run \`pulumi config rm airflowDatabricksPrincipal\``,
+      );
+    } else if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(airflowPrincipalName)) {
+      airflowPrincipal = { kind: "servicePrincipal", applicationId: airflowPrincipalName };
+    } else if (/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(airflowPrincipalName)) {
+      airflowPrincipal = { kind: "user", userName: airflowPrincipalName };
+    } else {
+      invalid(
+        "airflowDatabricksPrincipal",
+        airflowPrincipalName,
+        "a workspace user's e-mail or a service principal's application id (a UUID)",
+      );
+    }
+  }
+
   const config: StackConfig = {
     stack,
     prefix,
@@ -438,7 +515,8 @@ export function parseConfig(raw: Record<string, string>, stack: string): StackCo
       allowStreamAdmin: bool("allowStreamAdmin", false),
       throttleRateLimit: int("apiThrottleRateLimit", 100, 1, 10000),
       throttleBurstLimit: int("apiThrottleBurstLimit", 200, 1, 5000),
-      manageAccountLogging: bool("manageApiGatewayAccount", false),
+      manageAccountLogging,
+      logging: manageAccountLogging || apiLoggingRoleExists,
     },
     orchestration: {
       environmentClass: oneOf("mwaaEnvironmentClass", "mw1.small", [
@@ -460,7 +538,8 @@ export function parseConfig(raw: Record<string, string>, stack: string): StackCo
     databricks: {
       host,
       auth,
-      airflowToken: value("airflowDatabricksToken"),
+      airflowToken,
+      airflowPrincipal,
       // Only the mount mode hands an instance profile to clusters, through the workspace's cross-account role.
       crossAccountRoleName: databricksStorage === "mount" ? required("databricksCrossAccountRoleName") : "",
       nodeTypeId: str(
@@ -490,6 +569,7 @@ export function parseConfig(raw: Record<string, string>, stack: string): StackCo
         mskDiskUsedPercent: int("alarmMskDiskUsedPercent", 80, 1, 99),
         mskCpuUserPercent: int("alarmMskCpuUserPercent", 60, 1, 99),
         connectorErroredTasks: int("alarmConnectorErroredTasks", 1, 1, 1000),
+        streamIdleMinutes,
         noNewObjectsHours: int("alarmNoNewObjectsHours", 2, 1, 24),
         unhealthyProxyTargets: int("alarmUnhealthyProxyTargets", 1, 1, 6),
         statusCheckFailedMinutes: int("alarmStatusCheckFailedMinutes", 2, 1, 60),

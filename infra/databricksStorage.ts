@@ -156,6 +156,11 @@ export function unityCatalogStorage(
       credentialName: storageCredential.name,
       comment: args.comment,
       forceDestroy: args.forceDestroy,
+      // Databricks validates a new location by reading it through the credential's role, seconds after IAM
+      // created that role and its policy; before IAM has propagated them the first apply fails ("AWS IAM role
+      // does not have READ permissions", databricks/terraform-provider-databricks#3069, a rerun succeeds).
+      // skip_validation (provider PR #1330) creates it unchecked; docs/deploying.md says how to test it after.
+      skipValidation: true,
     },
     { ...workspace, dependsOn: [storage.role, storage.policy] },
   );

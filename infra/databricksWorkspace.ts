@@ -4,7 +4,7 @@
 import * as aws from "@pulumi/aws";
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
-import { DatabricksAuth, DatabricksStorage } from "./config";
+import { AirflowPrincipal, DatabricksAuth, DatabricksStorage } from "./config";
 import {
   mountStorage,
   storageLayout,
@@ -40,6 +40,8 @@ export interface DatabricksWorkspaceArgs {
   jobFailure: { emails: string[]; webhookUrl: pulumi.Input<string> | undefined };
   batchTimeoutMinutes: number;
   batchMaxRetries: number;
+  /** The identity of a separate Airflow token: it triggers the batch job, so it needs CAN_MANAGE_RUN on it. */
+  airflowPrincipal: AirflowPrincipal | undefined;
   /** The stack's tags, set on the job clusters too: Databricks puts custom tags on their EC2 instances and volumes. */
   tags: Record<string, string>;
   storage: DatabricksStorage;
@@ -235,11 +237,19 @@ export class DatabricksWorkspace extends pulumi.ComponentResource {
           )
         : [];
       ready = [mount.mount, ...schemas];
+      // The wheel's folders belong to the stack: a WorkspaceFile's delete removes the file only
+      // (terraform-provider-databricks workspace/resource_workspace_file.go: Delete with Recursive false), so
+      // the stack's folder is declared, and destroyed recursively after the file.
+      const wheelRoot = new databricks.Directory(
+        `${name}-workspace-dir`,
+        { path: args.workspaceDir, deleteRecursive: true },
+        inWorkspace,
+      );
       uploadWheel = (path) =>
         new databricks.WorkspaceFile(
           `${name}-wheel`,
           { path: path.replace(/^\/Workspace/, ""), contentBase64: wheelContent },
-          inWorkspace,
+          { ...inWorkspace, dependsOn: [wheelRoot] },
         );
     }
 
@@ -288,6 +298,26 @@ export class DatabricksWorkspace extends pulumi.ComponentResource {
       },
       afterStorage,
     );
+    if (args.airflowPrincipal !== undefined) {
+      // Run now needs CAN MANAGE RUN (or more) on the job (Databricks docs, "Jobs access control", the
+      // abilities table); the run still runs as the job's owner. The owner keeps IS_OWNER.
+      const principal = args.airflowPrincipal;
+      new databricks.Permissions(
+        `${name}-batch-job-airflow`,
+        {
+          jobId: this.batchJob.id,
+          accessControls: [
+            {
+              ...(principal.kind === "user"
+                ? { userName: principal.userName }
+                : { servicePrincipalName: principal.applicationId }),
+              permissionLevel: "CAN_MANAGE_RUN",
+            },
+          ],
+        },
+        inWorkspace,
+      );
+    }
     this.streamJob = new databricks.Job(
       `${name}-stream-job`,
       {

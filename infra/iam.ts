@@ -101,6 +101,8 @@ export interface S3SinkConnectorPolicyInput {
   consumerGroup: string;
   /** The role the connector assumes (aws.sts.role.arn) to write the bucket. */
   writerRoleArn: string;
+  /** The topic Connect writes the records it cannot convert to. */
+  deadLetterTopic: string;
 }
 
 /**
@@ -119,6 +121,12 @@ export function s3SinkConnectorPolicy(input: S3SinkConnectorPolicyInput): Policy
       "ReadPipelineTopics",
       ["kafka-cluster:DescribeTopic", "kafka-cluster:ReadData"],
       input.topics.map(topic),
+    ),
+    // Connect's dead-letter reporter describes the topic (it exists: the program creates it) and produces to it.
+    allow(
+      "WriteDeadLetterTopic",
+      ["kafka-cluster:DescribeTopic", "kafka-cluster:WriteData"],
+      [topic(input.deadLetterTopic)],
     ),
     allow(
       "ConnectInternalTopics",
@@ -319,7 +327,7 @@ export const UNITY_CATALOG_MASTER_ROLE_ARN =
 
 /**
  * Trust policy of an IAM role behind a Unity Catalog storage or service credential: Databricks' UC master role
- * with the credential's external id, and the role itself. The self-assumption names the account root with an
+ * with the credential's external id, and the role itself with the same external id. The self-assumption names the account root with an
  * `aws:PrincipalArn` condition, so the role can be created with its final policy (IAM refuses a principal
  * that does not exist yet). The same document as databricks/terraform-provider-databricks
  * aws/data_aws_unity_catalog_assume_role_policy.go (the provider behind @pulumi/databricks).
@@ -342,7 +350,10 @@ export function unityCatalogTrustPolicy(
       Effect: "Allow",
       Principal: { AWS: `arn:aws:iam::${accountId}:root` },
       Action: "sts:AssumeRole",
-      Condition: { ArnLike: { "aws:PrincipalArn": `arn:aws:iam::${accountId}:role/${roleName}` } },
+      Condition: {
+        ArnLike: { "aws:PrincipalArn": `arn:aws:iam::${accountId}:role/${roleName}` },
+        StringEquals: { "sts:ExternalId": externalId },
+      },
     },
   );
 }

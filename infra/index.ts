@@ -2,7 +2,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import versions from "../versions.json";
-import { ConfigError, parseConfig, StackConfig } from "./config";
+import { ConfigError, configWarnings, parseConfig, StackConfig } from "./config";
 import { BatchIngestion } from "./batchIngestion";
 import { DataLake } from "./dataLake";
 import { DatabricksWorkspace } from "./databricksWorkspace";
@@ -29,6 +29,7 @@ import {
 } from "./names";
 import { topicDir } from "../contract";
 import { Network } from "./network";
+import { s3SinkDeadLetterTopicName } from "./physicalNames";
 import { Orchestration } from "./orchestration";
 import { S3_SINK_FILE_NAME_TEMPLATE } from "./s3SinkConfig";
 import { StreamIngestion } from "./streamIngestion";
@@ -44,6 +45,7 @@ function loadStackConfig(): StackConfig {
 }
 
 const config = loadStackConfig();
+for (const warning of configWarnings(config)) pulumi.log.warn(warning);
 const { prefix, region } = config;
 // Stack outputs of docs/contract.md section 6 (with apiUrl and apiKey below).
 export const topics = topicNames(prefix);
@@ -101,6 +103,7 @@ const batch = new BatchIngestion(
     connectorName: s3SinkConnectorName(prefix),
     consumerGroup: s3SinkConsumerGroup(prefix),
     topics: TABLES.map((table) => topics[table]),
+    deadLetterTopic: s3SinkDeadLetterTopicName(prefix),
     msk: config.msk,
     restProxy: config.restProxy,
     connect: config.connect,
@@ -110,6 +113,7 @@ const batch = new BatchIngestion(
     connectSecurityGroupId: network.connectSecurityGroup.id,
     dataBucket: dataLake.bucket,
     dataBucketReady: dataLake.ready,
+    egressReady: network.egressReady,
     topicsPrefix,
   },
   withDataKey,
@@ -154,6 +158,7 @@ const workspace = new DatabricksWorkspace(
     },
     batchTimeoutMinutes: config.jobs.batchTimeoutMinutes,
     batchMaxRetries: config.jobs.batchMaxRetries,
+    airflowPrincipal: config.databricks.airflowPrincipal,
     tags,
     storage: config.databricks.storage,
     catalog: config.databricks.catalog,
@@ -184,6 +189,7 @@ const orchestration = new Orchestration(
     ...config.orchestration,
     subnetIds: network.privateSubnetIds.slice(0, 2),
     securityGroupId: network.mwaaSecurityGroup.id,
+    egressReady: network.egressReady,
     batchJobId: workspace.batchJob.id,
     databricks: {
       host: config.databricks.host,
@@ -209,6 +215,8 @@ const monitoring = new Monitoring(
     streams: TABLES.map((table) => ({ table, name: stream.streams[table].name })),
     msk: { clusterName: batch.clusterArn.apply(mskClusterNameFromArn) },
     connectorName: batch.connector.name,
+    deadLetterTopic: batch.deadLetterTopic,
+    streamJobRunning: !config.databricks.streamJobPaused,
     dataBucket: dataLake.bucket,
     sinkPrefix: sinkKeyPrefix(S3_SINK_FILE_NAME_TEMPLATE),
     proxy: {

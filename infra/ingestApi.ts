@@ -16,6 +16,13 @@ export interface IngestApiArgs {
   throttleRateLimit: number;
   throttleBurstLimit: number;
   manageAccountLogging: boolean;
+  /**
+   * Access logs and execution (ERROR) logs of the stage. Both need API Gateway's account-wide CloudWatch role:
+   * without it, creating the stage fails with "CloudWatch Logs role ARN must be set in account settings to
+   * enable logging" (AWS API Gateway developer guide, "Set up CloudWatch logging for REST APIs", Permissions;
+   * the same error in anomalyco/sst#1556 and aws-solutions/virtual-waiting-module-on-aws#74).
+   */
+  logging: boolean;
   vpcId: pulumi.Input<string>;
   privateSubnetIds: pulumi.Input<string>[];
   restProxyInstanceIds: pulumi.Input<string>[];
@@ -389,7 +396,9 @@ export class IngestApi extends pulumi.ComponentResource {
         restApi: this.api.id,
         deployment: deployment.id,
         stageName: args.stageName,
-        accessLogSettings: { destinationArn: accessLogs.arn, format: ACCESS_LOG_FORMAT },
+        ...(args.logging
+          ? { accessLogSettings: { destinationArn: accessLogs.arn, format: ACCESS_LOG_FORMAT } }
+          : {}),
       },
       { parent: this, dependsOn: accountLogging },
     );
@@ -406,7 +415,7 @@ export class IngestApi extends pulumi.ComponentResource {
         restApi: this.api.id,
         stageName: this.stage.stageName,
         methodPath: "*/*",
-        settings: { metricsEnabled: true, loggingLevel: "ERROR" },
+        settings: { metricsEnabled: true, loggingLevel: args.logging ? "ERROR" : "OFF" },
       },
       { parent: this, dependsOn: [executionLogs] },
     );

@@ -43,6 +43,11 @@ export class Network extends pulumi.ComponentResource {
   readonly connectSecurityGroup: aws.ec2.SecurityGroup;
   readonly mskSecurityGroup: aws.ec2.SecurityGroup;
   readonly mwaaSecurityGroup: aws.ec2.SecurityGroup;
+  /**
+   * The NAT gateways, the private route tables and their subnet associations: what a server in a private
+   * subnet needs before it can reach the internet (MWAA, the REST proxy's first boot, MSK Connect).
+   */
+  readonly egressReady: pulumi.Resource[];
 
   constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pinterest:pipeline:Network", name, {}, opts);
@@ -97,6 +102,7 @@ export class Network extends pulumi.ComponentResource {
     });
 
     const privateRouteTables: aws.ec2.RouteTable[] = [];
+    const privateAssociations: aws.ec2.RouteTableAssociation[] = [];
     const privateSubnets = privateCidrs.map((cidrBlock, zone) => {
       const subnet = new aws.ec2.Subnet(
         `${name}-private-${zone}`,
@@ -117,10 +123,12 @@ export class Network extends pulumi.ComponentResource {
         parent,
       );
       privateRouteTables.push(routes);
-      new aws.ec2.RouteTableAssociation(
-        `${name}-private-${zone}`,
-        { subnetId: subnet.id, routeTableId: routes.id },
-        parent,
+      privateAssociations.push(
+        new aws.ec2.RouteTableAssociation(
+          `${name}-private-${zone}`,
+          { subnetId: subnet.id, routeTableId: routes.id },
+          parent,
+        ),
       );
       return subnet;
     });
@@ -173,6 +181,7 @@ export class Network extends pulumi.ComponentResource {
       parent,
     );
 
+    this.egressReady = [...natGateways, ...privateRouteTables, ...privateAssociations];
     this.publicSubnetIds = publicSubnets.map((subnet) => subnet.id);
     this.privateSubnetIds = privateSubnets.map((subnet) => subnet.id);
 

@@ -17,6 +17,8 @@ export interface DatabricksConnection {
 }
 
 export interface OrchestrationArgs {
+  /** NAT gateways and private routes: MWAA's private subnets need egress before the environment is created. */
+  egressReady: pulumi.Resource[];
   prefix: string;
   region: string;
   accountId: pulumi.Input<string>;
@@ -207,7 +209,10 @@ export class Orchestration extends pulumi.ComponentResource {
           workerLogs: logging,
         },
       },
-      { parent: this, dependsOn: [rolePolicy, connectionValue, dagFile, ...dags.ready, ...airflowLogs] },
+      {
+        parent: this,
+        dependsOn: [rolePolicy, connectionValue, dagFile, ...dags.ready, ...airflowLogs, ...args.egressReady],
+      },
     );
     this.webserverUrl = pulumi.interpolate`https://${this.environment.webserverUrl}`;
     this.registerOutputs({ dagBucket: this.dagBucket.bucket, webserverUrl: this.webserverUrl });

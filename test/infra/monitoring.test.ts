@@ -15,6 +15,7 @@ import { dashboardUrl, dashboardWidgets } from "../../infra/dashboard";
 import { mskClusterNameFromArn, sinkKeyPrefix } from "../../infra/monitoring";
 import { dagId, PROJECT } from "../../infra/names";
 import { mwaaLogGroupNames } from "../../infra/orchestration";
+import { s3SinkDeadLetterTopicName } from "../../infra/physicalNames";
 import { hardeningPolicies } from "../../infra/policy/hardening";
 import { S3_SINK_FILE_NAME_TEMPLATE } from "../../infra/s3SinkConfig";
 import { loadStackConfig } from "./harness/stackConfig";
@@ -218,6 +219,8 @@ for (const stack of ["dev", "prod"] as const) {
           })),
           msk: { clusterName: r.one("aws:msk/cluster:Cluster").inputs.clusterName as string },
           connectorName: r.one("aws:mskconnect/connector:Connector").inputs.name as string,
+          deadLetterTopic: s3SinkDeadLetterTopicName(prefix),
+          streamJobRunning: !config.databricks.streamJobPaused,
           dataBucket: {
             name: r.one("aws:s3/bucket:Bucket", "-data-lake-bucket").inputs.bucket as string,
             filterId: r.one("aws:s3/bucketMetric:BucketMetric").inputs.name as string,
@@ -241,7 +244,8 @@ for (const stack of ["dev", "prod"] as const) {
           expect(alarm.inputs.alarmActions, spec.key).to.deep.equal([topic.state.arn]);
           expect(alarm.inputs.okActions, spec.key).to.deep.equal([topic.state.arn]);
           expect(alarm.inputs.threshold, spec.key).to.equal(spec.threshold);
-          expect(alarm.inputs.alarmDescription, spec.key).to.contain(spec.configKey);
+          expect(alarm.inputs.alarmDescription, spec.key).to.contain(spec.configKey ?? "any data point");
+          expect(alarm.inputs.treatMissingData, spec.key).to.equal(spec.treatMissingData);
           if (spec.metric) {
             expect(alarm.inputs, spec.key).to.include({
               namespace: spec.metric.namespace,

@@ -264,12 +264,11 @@ const FIXTURES: Record<string, Fixture> = {
   },
 };
 
-function call<Req, Res>(
-  method: (request: Req, callback: (error: grpc.ServiceError | null, response: Res) => void) => unknown,
-  request: Req,
+function call<Res>(
+  invoke: (callback: (error: grpc.ServiceError | null, response: Res) => void) => unknown,
 ): Promise<Res> {
   return new Promise((resolve, reject) =>
-    method(request, (error, response) => (error ? reject(error) : resolve(response))),
+    invoke((error, response) => (error ? reject(error) : resolve(response))),
   );
 }
 
@@ -312,7 +311,9 @@ describe("policy pack loaded from its folder as the Pulumi CLI does", function (
   });
 
   it("serves the pack with the name of index.ts and the version of its package.json", async () => {
-    const info = await call(client.getAnalyzerInfo.bind(client), new emptyProto.Empty());
+    const info = await call<analyzerProto.AnalyzerInfo>((done) =>
+      client.getAnalyzerInfo(new emptyProto.Empty(), done),
+    );
     const pkg = JSON.parse(readFileSync(path.join(PACK_DIR, "package.json"), "utf8")) as { version: string };
     expect(info.getName()).to.equal("pinterest-pipeline-security");
     expect(info.getVersion()).to.equal(pkg.version);
@@ -332,8 +333,12 @@ describe("policy pack loaded from its folder as the Pulumi CLI does", function (
       const diagnostics = async (side: "pass" | "fail") => {
         const response =
           fixture.kind === "resource"
-            ? await call(client.analyze.bind(client), analyzeRequest(fixture[side]))
-            : await call(client.analyzeStack.bind(client), analyzeStackRequest(fixture[side]));
+            ? await call<analyzerProto.AnalyzeResponse>((done) =>
+                client.analyze(analyzeRequest(fixture[side]), done),
+              )
+            : await call<analyzerProto.AnalyzeResponse>((done) =>
+                client.analyzeStack(analyzeStackRequest(fixture[side]), done),
+              );
         return response
           .getDiagnosticsList()
           .filter((diagnostic) => diagnostic.getPolicyname() === policyName)
