@@ -115,7 +115,8 @@ export interface StackConfig<Secret = string> {
 }
 
 /** A workspace identity of a job permission: a user (by e-mail) or a service principal (by application id). */
-export type AirflowPrincipal = { kind: "user"; userName: string } | { kind: "servicePrincipal"; applicationId: string };
+export type AirflowPrincipal =
+  { kind: "user"; userName: string } | { kind: "servicePrincipal"; applicationId: string };
 
 export class ConfigError extends Error {}
 
@@ -398,7 +399,8 @@ export function parseConfig(raw: Record<string, string>, stack: string): StackCo
   }
 
   const streamIdleMinutes = int("alarmStreamIdleMinutes", 15, 5, 1440);
-  if (streamIdleMinutes % 5 !== 0) invalid("alarmStreamIdleMinutes", String(streamIdleMinutes), "a multiple of 5");
+  if (streamIdleMinutes % 5 !== 0)
+    invalid("alarmStreamIdleMinutes", String(streamIdleMinutes), "a multiple of 5");
 
   const manageAccountLogging = bool("manageApiGatewayAccount", false);
   const apiLoggingRoleExists = bool("apiLoggingRoleExists", false);

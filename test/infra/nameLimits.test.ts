@@ -428,6 +428,7 @@ describe("physical names fit their services' limits", function () {
             [`${PROJECT}:databricksStorage`]: "mount",
             [`${PROJECT}:databricksCrossAccountRoleName`]: "dbx-cross-account",
             [`${PROJECT}:manageApiGatewayAccount`]: "true",
+            [`${PROJECT}:apiLoggingRoleExists`]: "false",
           },
           secretKeys: [],
         }),

@@ -128,10 +128,17 @@ async function main(): Promise<void> {
   // Resource options do not reach the mocks; protect and the parent are in the request the SDK sends the monitor.
   const protectedResources = new Set<string>();
   const parents = new Map<string, string>();
+  const dependencies = new Map<string, string[]>();
   const recordProtect = () => {
     const monitor = pulumi.runtime.getMonitor() as unknown as {
       registerResource(
-        request: { getType(): string; getName(): string; getProtect(): boolean; getParent(): string },
+        request: {
+          getType(): string;
+          getName(): string;
+          getProtect(): boolean;
+          getParent(): string;
+          getDependenciesList(): string[];
+        },
         done: unknown,
       ): unknown;
     };
@@ -140,6 +147,14 @@ async function main(): Promise<void> {
       const key = `${request.getType()}::${request.getName()}`;
       if (request.getProtect()) protectedResources.add(key);
       if (request.getParent()) parents.set(key, request.getParent());
+      // A URN ends with <parent types$>type::name: kept as type::name, the key resources are recorded under.
+      dependencies.set(
+        key,
+        request.getDependenciesList().map((urn) => {
+          const [qualifiedType, ...name] = urn.split("::").slice(2);
+          return `${qualifiedType.split("$").pop() as string}::${name.join("::")}`;
+        }),
+      );
       return register(request, done);
     };
   };
@@ -161,6 +176,7 @@ async function main(): Promise<void> {
           provider: args.provider,
           protect: protectedResources.has(`${args.type}::${args.name}`),
           parent: parents.get(`${args.type}::${args.name}`),
+          dependsOn: dependencies.get(`${args.type}::${args.name}`) ?? [],
         });
         return { id, state };
       },

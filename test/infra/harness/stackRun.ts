@@ -18,6 +18,8 @@ export interface RecordedResource {
   protect?: boolean;
   /** The URN of the resource's parent (its component, or the stack). */
   parent?: string;
+  /** What it waits for (dependsOn and the resources of its inputs), as `type::name`. */
+  dependsOn?: string[];
 }
 
 export interface StackRun {
@@ -26,6 +28,8 @@ export interface StackRun {
   invokes: { token: string; inputs: Record<string, unknown> }[];
   outputs: Record<string, unknown>;
   secretOutputs: string[];
+  /** What the program wrote to stderr: pulumi.log.warn writes there when no engine runs (the mocks). */
+  stderr?: string;
 }
 
 export const ACCOUNT_ID = "123456789012";
@@ -91,7 +95,7 @@ export function runStack(stack: string, extra: ExtraConfig = {}): Promise<StackR
       (error, _stdout, stderr) => {
         try {
           if (error) reject(new Error(stderr.trim() || error.message));
-          else resolve(JSON.parse(readFileSync(outFile, "utf8")) as StackRun);
+          else resolve({ ...(JSON.parse(readFileSync(outFile, "utf8")) as StackRun), stderr });
         } finally {
           rmSync(dir, { recursive: true, force: true });
         }
