@@ -109,6 +109,19 @@ describe("program variants (mocks)", function () {
       }
     });
 
+    it("destroy removes the wheel folders: the stack's workspace folder is declared and deleted recursively", () => {
+      // terraform-provider-databricks workspace/resource_workspace_file.go: Create makes missing parent folders
+      // (MkdirsByPath), Delete removes the file only (Recursive: false), so the digest folders would stay.
+      const wheel = one("databricks:index/workspaceFile:WorkspaceFile", "-wheel");
+      const folder = one("databricks:index/directory:Directory", "-workspace-dir");
+      expect(folder.inputs).to.deep.equal({
+        path: "/Shared/pinterest-pipeline/pinpipe-dev",
+        deleteRecursive: true,
+      });
+      expect((wheel.inputs.path as string).startsWith(`${folder.inputs.path as string}/`)).to.equal(true);
+      expect(wheel.dependsOn).to.include(`databricks:index/directory:Directory::${folder.name}`);
+    });
+
     it("every path the jobs get lies under the mount (dbfs:/mnt/...), and no service credential is named", () => {
       const uri = mountUri("pinpipe-dev");
       const parameters = (suffix: string) =>
@@ -121,6 +134,26 @@ describe("program variants (mocks)", function () {
       expect(option(parameters("-stream-job"), "--checkpoint")).to.equal(`${uri}/checkpoints/stream`);
       expect(parameters("-stream-job")).not.to.include("--service-credential");
     });
+  });
+
+  it("without the account's logging role (neither managed nor declared) the stage logs nothing, and the up says so", async () => {
+    // Access logs and execution logs both need API Gateway's account CloudWatch role; a stage asking for either
+    // without it fails to create ("CloudWatch Logs role ARN must be set in account settings to enable logging",
+    // AWS API Gateway developer guide "Set up CloudWatch logging for REST APIs"; anomalyco/sst#1556).
+    const run = await runStack("dev", {
+      values: { ...userSet, [`${PROJECT}:manageApiGatewayAccount`]: "false" },
+      secretKeys: [],
+    });
+    const stage = run.resources.find((resource) => resource.type === "aws:apigateway/stage:Stage");
+    expect(stage?.inputs.accessLogSettings).to.equal(undefined);
+    const settings = run.resources.find(
+      (resource) => resource.type === "aws:apigateway/methodSettings:MethodSettings",
+    )?.inputs.settings as Json;
+    expect(settings.loggingLevel).to.equal("OFF");
+    expect(
+      run.resources.filter((resource) => resource.type === "aws:apigateway/account:Account"),
+    ).to.deep.equal([]);
+    expect(run.stderr).to.contain("warning: [runtime] the API stage writes no access or execution logs");
   });
 
   it("mskMode: serverless stops the program with one line naming the key and the fix", async () => {
