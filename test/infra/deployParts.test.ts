@@ -1,6 +1,7 @@
 // Pure parts of the deployable program: verified downloads, the stage deployment's fingerprint, the storage
 // layouts of the two Databricks modes and the physical names.
 import { expect } from "chai";
+import { execFileSync } from "child_process";
 import { createHash } from "crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "fs";
 import { tmpdir } from "os";
@@ -233,4 +234,19 @@ describe("API Gateway request models", () => {
       expect(schemaErrors(REQUEST_BODY_SCHEMAS[model], body)).not.to.deep.equal([]);
     });
   }
+});
+
+describe("deploy guide and secrets", () => {
+  const root = path.join(__dirname, "..", "..");
+  it("never writes the stack's outputs (the API key) to a file; the emulator reads the stack, and the file is ignored anyway", () => {
+    const guide = readFileSync(path.join(root, "docs", "deploying.md"), "utf8");
+    // `pulumi stack output --show-secrets` redirected into a file would put the API key in the working tree.
+    expect(guide).not.to.match(/stack output[^\n]*--show-secrets[^\n]*>/);
+    expect(guide).not.to.match(/--outputs stack-outputs/);
+    expect(guide).to.match(/npm run emulator -- batch .*--stack dev/);
+    for (const file of ["stack-outputs.json", "stack-outputs.prod.json"])
+      expect(execFileSync("git", ["check-ignore", file], { cwd: root, encoding: "utf8" }).trim()).to.equal(
+        file,
+      );
+  });
 });
