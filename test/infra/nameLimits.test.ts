@@ -331,6 +331,8 @@ const NO_PHYSICAL_NAME = new Set([
   "aws:secretsmanager/secretVersion:SecretVersion",
   "databricks:index/file:File",
   "databricks:index/workspaceFile:WorkspaceFile",
+  "databricks:index/directory:Directory",
+  "databricks:index/permissions:Permissions",
   "databricks:index/mount:Mount",
   "databricks:index/instanceProfile:InstanceProfile",
 ]);
