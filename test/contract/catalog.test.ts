@@ -29,6 +29,12 @@ describe("contract: the catalog", () => {
     ]);
   });
 
+  it("names the same tables as DECLARED_TABLES (the table properties' list), and each has its properties", () => {
+    expect(names(contract.CATALOG_TABLES).sort()).to.deep.equal([...contract.DECLARED_TABLES].sort());
+    for (const table of contract.CATALOG_TABLES)
+      expect(contract.tableProperties(table.name)).to.be.an("object");
+  });
+
   it("a stream table has its silver table's columns, then arrived_at", () => {
     for (const table of contract.TABLES)
       expect(names(contract.catalogTable(contract.STREAM_TABLES[table]).columns)).to.deep.equal([
