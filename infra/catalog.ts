@@ -85,7 +85,7 @@ export function warehouseArgs(prefix: string, settings: WarehouseSettings, tags:
 export interface CatalogArgs {
   prefix: string;
   location: TableLocation;
-  /** The catalog and schemas, which the tables wait for (and outlive on destroy). */
+  /** The schemas the tables go in: created before them, deleted after them. */
   schemas: pulumi.Resource[];
   warehouse: WarehouseSettings;
   tags: Record<string, string>;
