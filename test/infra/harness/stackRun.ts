@@ -18,7 +18,9 @@ export interface RecordedResource {
   protect?: boolean;
   /** The URN of the resource's parent (its component, or the stack). */
   parent?: string;
-  /** What it waits for (dependsOn and the resources of its inputs), as `type::name`. */
+  /** The URNs it waits for (dependsOn and the resources its inputs come from). */
+  dependencies?: string[];
+  /** The same, as `type::name`. */
   dependsOn?: string[];
 }
 
