@@ -18,6 +18,7 @@ export const AL2023_AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023
 
 export interface BatchIngestionArgs {
   region: string;
+  accountId: pulumi.Input<string>;
   clusterName: string;
   connectorName: string;
   consumerGroup: string;
@@ -33,9 +34,14 @@ export interface BatchIngestionArgs {
   dataBucketReady: pulumi.Resource[];
   /** The bucket folder the sink writes below (the first folder of the contract's topic layout). */
   topicsPrefix: string;
+  /** With kmsKey customer: the key of the proxies' root volumes. */
+  ebsKmsKeyArn?: pulumi.Input<string>;
 }
 
 const json = (value: unknown) => JSON.stringify(value);
+
+/** RF - 1, at least 1 (MSK's best practices for version upgrades: RF 3 with min ISR 2 in a 3-AZ cluster). */
+export const minInsyncReplicas = (replicationFactor: number): number => Math.max(1, replicationFactor - 1);
 
 export class BatchIngestion extends pulumi.ComponentResource {
   readonly clusterArn: pulumi.Output<string>;
@@ -64,7 +70,7 @@ export class BatchIngestion extends pulumi.ComponentResource {
         serverProperties: [
           "auto.create.topics.enable=false",
           `default.replication.factor=${args.msk.topicReplicationFactor}`,
-          `min.insync.replicas=${Math.max(1, args.msk.topicReplicationFactor - 1)}`,
+          `min.insync.replicas=${minInsyncReplicas(args.msk.topicReplicationFactor)}`,
           "",
         ].join("\n"),
       },
@@ -146,7 +152,15 @@ export class BatchIngestion extends pulumi.ComponentResource {
             iamInstanceProfile: proxyProfile.name,
             associatePublicIpAddress: false,
             metadataOptions: { httpTokens: "required", httpEndpoint: "enabled", httpPutResponseHopLimit: 1 },
-            rootBlockDevice: { encrypted: true, volumeSize: 20, volumeType: "gp3" },
+            rootBlockDevice: {
+              encrypted: true,
+              volumeSize: 20,
+              volumeType: "gp3",
+              ...(args.ebsKmsKeyArn ? { kmsKeyId: args.ebsKmsKeyArn } : {}),
+            },
+            // EC2 simplified automatic recovery: a failed host (system status check) brings the instance back
+            // on new hardware with the same ID, so the NLB's target comes back by itself.
+            maintenanceOptions: { autoRecovery: "default" },
             userData,
             userDataReplaceOnChange: true,
             tags: { Name: `${name}-rest-proxy-${index}` },
@@ -188,7 +202,18 @@ export class BatchIngestion extends pulumi.ComponentResource {
     );
     const connectRole = new aws.iam.Role(
       `${name}-s3-sink`,
-      { assumeRolePolicy: json(serviceTrustPolicy(["kafkaconnect.amazonaws.com"])) },
+      {
+        // The trust policy of the MSK developer guide's "Understand service execution role": this account and
+        // a connector of this name.
+        assumeRolePolicy: pulumi.output(args.accountId).apply((account) =>
+          json(
+            serviceTrustPolicy(["kafkaconnect.amazonaws.com"], {
+              account,
+              arnLike: `arn:aws:kafkaconnect:${args.region}:${account}:connector/${args.connectorName}/*`,
+            }),
+          ),
+        ),
+      },
       parent,
     );
     // The connector writes S3 as a role it assumes (aws.sts.role.arn), never with keys.

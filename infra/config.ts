@@ -8,6 +8,9 @@ export type DatabricksStorage = "unity-catalog" | "mount";
 export type StreamMode = "on-demand" | "provisioned";
 export type WebserverAccessMode = "PRIVATE_ONLY" | "PUBLIC_ONLY";
 export type KmsKeyMode = "aws-managed" | "customer";
+/** How callers of the ingest API authenticate: the API key alone, or SigV4 (AWS_IAM) with the key kept for the usage plan. */
+export type ApiAuthorization = "api-key" | "iam";
+export type ApiQuotaPeriod = "DAY" | "WEEK" | "MONTH";
 
 /** The retention periods CloudWatch Logs accepts (PutRetentionPolicy's retentionInDays). */
 export const LOG_RETENTION_DAYS = [
@@ -70,6 +73,13 @@ export interface StackConfig<Secret = string> {
     throttleBurstLimit: number;
     /** API Gateway's CloudWatch role is one setting per account and region: exactly one stack there manages it. */
     manageAccountLogging: boolean;
+    authorization: ApiAuthorization;
+    /** Requests the key may make per quota period (the usage plan's quota). */
+    quotaLimit: number;
+    quotaPeriod: ApiQuotaPeriod;
+    /** A WAF web ACL on the stage, with a rate-based rule of wafRateLimit requests per 5 minutes per source IP. */
+    waf: boolean;
+    wafRateLimit: number;
   };
   orchestration: {
     environmentClass: string;
@@ -152,6 +162,11 @@ const KEYS = {
   apiThrottleRateLimit: { example: "100" },
   apiThrottleBurstLimit: { example: "200" },
   manageApiGatewayAccount: { example: "true" },
+  apiAuthorization: { example: "iam" },
+  apiQuotaLimit: { example: "50000000" },
+  apiQuotaPeriod: { example: "DAY" },
+  apiWaf: { example: "true" },
+  apiWafRateLimit: { example: "100000" },
   mwaaEnvironmentClass: { example: "mw1.small" },
   mwaaMinWorkers: { example: "1" },
   mwaaMaxWorkers: { example: "2" },
@@ -439,6 +454,12 @@ export function parseConfig(raw: Record<string, string>, stack: string): StackCo
       throttleRateLimit: int("apiThrottleRateLimit", 100, 1, 10000),
       throttleBurstLimit: int("apiThrottleBurstLimit", 200, 1, 5000),
       manageAccountLogging: bool("manageApiGatewayAccount", false),
+      authorization: oneOf<ApiAuthorization>("apiAuthorization", "api-key", ["api-key", "iam"]),
+      quotaLimit: int("apiQuotaLimit", 10_000_000, 1, 2_000_000_000),
+      quotaPeriod: oneOf<ApiQuotaPeriod>("apiQuotaPeriod", "DAY", ["DAY", "WEEK", "MONTH"]),
+      waf: bool("apiWaf", false),
+      // WAF's rate-based statement accepts 10 to 2,000,000,000 requests per evaluation window.
+      wafRateLimit: int("apiWafRateLimit", 100_000, 10, 2_000_000_000),
     },
     orchestration: {
       environmentClass: oneOf("mwaaEnvironmentClass", "mw1.small", [

@@ -81,7 +81,7 @@ const databricksAuth =
         clientSecret: pulumi.secret(config.databricks.auth.clientSecret),
       };
 
-const network = new Network(`${prefix}-network`, { region, ...config.network }, inStack);
+const network = new Network(`${prefix}-network`, { region, accountId, ...config.network }, inStack);
 
 const dataLake = new DataLake(
   `${prefix}-data-lake`,
@@ -97,6 +97,7 @@ const batch = new BatchIngestion(
   `${prefix}-batch`,
   {
     region,
+    accountId,
     clusterName: mskClusterName(prefix),
     connectorName: s3SinkConnectorName(prefix),
     consumerGroup: s3SinkConsumerGroup(prefix),
@@ -125,9 +126,11 @@ const api = new IngestApi(
   `${prefix}-ingest`,
   {
     region,
+    accountId,
     prefix,
     ...config.api,
     vpcId: network.vpc.id,
+    loadBalancerSecurityGroupId: network.restProxyLoadBalancerSecurityGroup.id,
     privateSubnetIds: network.privateSubnetIds,
     restProxyInstanceIds: batch.restProxyInstances.map((instance) => instance.id),
     streamArns: stream.streamArns,

@@ -148,7 +148,8 @@ export class Orchestration extends pulumi.ComponentResource {
           .output(args.accountId)
           .apply((accountId) =>
             JSON.stringify(
-              serviceTrustPolicy(["airflow.amazonaws.com", "airflow-env.amazonaws.com"], accountId),
+              // The MWAA guide names no aws:SourceArn for the execution role; the account is the documented guard.
+              serviceTrustPolicy(["airflow.amazonaws.com", "airflow-env.amazonaws.com"], { account: accountId }),
             ),
           ),
       },
