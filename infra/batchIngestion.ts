@@ -2,7 +2,7 @@
 // MSK Connect S3 sink that lands the topics in the data bucket.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { StackConfig } from "./config";
+import { minInsyncReplicas, StackConfig } from "./config";
 import { artifactFileName, fetchVerified } from "./artifacts";
 import {
   restProxyPolicy,
@@ -34,14 +34,9 @@ export interface BatchIngestionArgs {
   dataBucketReady: pulumi.Resource[];
   /** The bucket folder the sink writes below (the first folder of the contract's topic layout). */
   topicsPrefix: string;
-  /** With kmsKey customer: the key of the proxies' root volumes. */
-  ebsKmsKeyArn?: pulumi.Input<string>;
 }
 
 const json = (value: unknown) => JSON.stringify(value);
-
-/** RF - 1, at least 1 (MSK's best practices for version upgrades: RF 3 with min ISR 2 in a 3-AZ cluster). */
-export const minInsyncReplicas = (replicationFactor: number): number => Math.max(1, replicationFactor - 1);
 
 export class BatchIngestion extends pulumi.ComponentResource {
   readonly clusterArn: pulumi.Output<string>;
@@ -152,12 +147,8 @@ export class BatchIngestion extends pulumi.ComponentResource {
             iamInstanceProfile: proxyProfile.name,
             associatePublicIpAddress: false,
             metadataOptions: { httpTokens: "required", httpEndpoint: "enabled", httpPutResponseHopLimit: 1 },
-            rootBlockDevice: {
-              encrypted: true,
-              volumeSize: 20,
-              volumeType: "gp3",
-              ...(args.ebsKmsKeyArn ? { kmsKeyId: args.ebsKmsKeyArn } : {}),
-            },
+            // With kmsKey customer, the stack's transformation adds the key (infra/hardeningTransforms.ts).
+            rootBlockDevice: { encrypted: true, volumeSize: 20, volumeType: "gp3" },
             // EC2 simplified automatic recovery: a failed host (system status check) brings the instance back
             // on new hardware with the same ID, so the NLB's target comes back by itself.
             maintenanceOptions: { autoRecovery: "default" },

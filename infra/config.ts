@@ -118,6 +118,9 @@ export interface StackConfig<Secret = string> {
 
 export class ConfigError extends Error {}
 
+/** RF - 1, at least 1 (MSK's best practices for version upgrades: RF 3 with min ISR 2 in a 3-AZ cluster). */
+export const minInsyncReplicas = (replicationFactor: number): number => Math.max(1, replicationFactor - 1);
+
 interface KeySpec {
   /** What to put after `pulumi config set <key>` in the hint. */
   example: string;

@@ -196,7 +196,7 @@ const orchestration = new Orchestration(
           : databricksAuth,
     },
   },
-  inStack,
+  withDataKey,
 );
 
 const monitoring = new Monitoring(
@@ -225,7 +225,7 @@ const monitoring = new Monitoring(
       { name: "stream job", url: workspace.streamJob.url },
     ],
   },
-  inStack,
+  withDataKey,
 );
 
 // docs/contract.md section 6 (with topics and streams above), then the other handles of the stack.

@@ -149,9 +149,7 @@ export function deploymentFingerprint(parts: unknown[]): string {
 function apiGatewayTrust(accountId: pulumi.Input<string>): pulumi.Output<string> {
   return pulumi
     .output(accountId)
-    .apply((account) =>
-      json(serviceTrustPolicy(["apigateway.amazonaws.com"], { account, ifExists: true })),
-    );
+    .apply((account) => json(serviceTrustPolicy(["apigateway.amazonaws.com"], { account, ifExists: true })));
 }
 
 export class IngestApi extends pulumi.ComponentResource {

@@ -1,8 +1,7 @@
 // API Gateway request templates (VTL) that turn the stream routes of docs/contract.md section 2 into Kinesis API calls.
 // The stream comes from the path, so the role's stream scope decides what a caller can reach.
 
-export type KinesisAction =
-  "DescribeStream" | "PutRecord" | "PutRecords" | "CreateStream" | "DeleteStream";
+export type KinesisAction = "DescribeStream" | "PutRecord" | "PutRecords" | "CreateStream" | "DeleteStream";
 
 const STREAM_FROM_PATH = `"StreamName": "$input.params('stream-name')"`;
 

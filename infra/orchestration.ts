@@ -16,6 +16,8 @@ export interface DatabricksConnection {
     | { kind: "oauth"; clientId: string; clientSecret: pulumi.Input<string> };
 }
 
+export const SECRET_RECOVERY_WINDOW_DAYS = 7;
+
 export interface OrchestrationArgs {
   prefix: string;
   region: string;
@@ -114,7 +116,8 @@ export class Orchestration extends pulumi.ComponentResource {
         name: `${airflowConnectionsPrefix(args.prefix)}/${AIRFLOW_DATABRICKS_CONN_ID}`,
         description:
           "Airflow connection to the Databricks workspace (set by Pulumi from a secret config value)",
-        recoveryWindowInDays: 0,
+        // A deleted secret stays recoverable for a week (Security Hub SecretsManager controls).
+        recoveryWindowInDays: SECRET_RECOVERY_WINDOW_DAYS,
       },
       parent,
     );
@@ -144,14 +147,14 @@ export class Orchestration extends pulumi.ComponentResource {
     const role = new aws.iam.Role(
       `${name}-execution`,
       {
-        assumeRolePolicy: pulumi
-          .output(args.accountId)
-          .apply((accountId) =>
-            JSON.stringify(
-              // The MWAA guide names no aws:SourceArn for the execution role; the account is the documented guard.
-              serviceTrustPolicy(["airflow.amazonaws.com", "airflow-env.amazonaws.com"], { account: accountId }),
-            ),
+        assumeRolePolicy: pulumi.output(args.accountId).apply((accountId) =>
+          JSON.stringify(
+            // The MWAA guide names no aws:SourceArn for the execution role; the account is the documented guard.
+            serviceTrustPolicy(["airflow.amazonaws.com", "airflow-env.amazonaws.com"], {
+              account: accountId,
+            }),
           ),
+        ),
       },
       parent,
     );

@@ -86,7 +86,7 @@ describe("Kinesis request templates", () => {
   const hostileKeys = [
     'k", "ExplicitHashKey": "1',
     'k", "StreamName": "someone-elses-stream',
-    "it's \\ a \"key\" / with\nnewline and émoji 🧀",
+    'it\'s \\ a "key" / with\nnewline and émoji 🧀',
     "\\'",
   ];
   for (const key of hostileKeys) {
@@ -176,8 +176,6 @@ describe("the VTL test interpreter", () => {
   });
 
   it("escapes like Commons Lang's escapeJavaScript", () => {
-    expect(escapeJavaScript(`a"b'c\\d/e\n\u00e9🧀`)).to.equal(
-      `a\\"b\\'c\\\\d\\/e\\n\\u00E9\\uD83E\\uDDC0`,
-    );
+    expect(escapeJavaScript(`a"b'c\\d/e\n\u00e9🧀`)).to.equal(`a\\"b\\'c\\\\d\\/e\\n\\u00E9\\uD83E\\uDDC0`);
   });
 });

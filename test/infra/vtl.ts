@@ -228,7 +228,8 @@ export function renderVtl(template: string, request: VtlRequest): string {
   };
   /** java.lang.String methods the templates call, with Java's regular-expression semantics. */
   const stringMethods: Record<string, (self: string, ...args: unknown[]) => unknown> = {
-    replaceAll: (self, regex, replacement) => self.replace(new RegExp(String(regex), "g"), String(replacement)),
+    replaceAll: (self, regex, replacement) =>
+      self.replace(new RegExp(String(regex), "g"), String(replacement)),
     matches: (self, regex) => new RegExp(`^(?:${String(regex)})$`).test(self),
   };
 
