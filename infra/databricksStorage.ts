@@ -114,6 +114,9 @@ function credentialRole(
   return { role, policy: rolePolicy };
 }
 
+/** The folder of the data bucket that holds the stack catalog's managed tables. */
+export const CATALOG_STORAGE_FOLDER = "unity-catalog";
+
 /**
  * Unity Catalog objects of the stack. The credentials are declared first with the role ARN the named roles will
  * have (validation skipped, the role does not exist yet); the roles then trust the external ids the credentials
@@ -144,7 +147,15 @@ export function unityCatalogStorage(
     storageRoleName,
     args.accountId,
     storageCredential.awsIamRole.apply((role) => role?.externalId ?? ""),
-    (arn) => args.dataBucket.arn.apply((bucketArn) => json(unityCatalogStoragePolicy(bucketArn, arn))),
+    (arn) =>
+      args.dataBucket.arn.apply((bucketArn) =>
+        json(
+          unityCatalogStoragePolicy(bucketArn, arn, {
+            read: [args.topicsPrefix],
+            readWrite: [args.names.checkpointsVolume, args.names.artifactsVolume, CATALOG_STORAGE_FOLDER],
+          }),
+        ),
+      ),
     aws_,
   );
   const bucketUrl = pulumi.interpolate`s3://${args.dataBucket.bucket}`;
@@ -156,6 +167,9 @@ export function unityCatalogStorage(
       credentialName: storageCredential.name,
       comment: args.comment,
       forceDestroy: args.forceDestroy,
+      // Databricks validates a location by writing and deleting a file at its root, which the credential's
+      // role may not (it reaches the folders of UnityCatalogPrefixes only); the volumes' use checks the folders.
+      skipValidation: true,
     },
     { ...workspace, dependsOn: [storage.role, storage.policy] },
   );
@@ -166,7 +180,7 @@ export function unityCatalogStorage(
         `${name}-catalog`,
         {
           name: args.names.catalog,
-          storageRoot: pulumi.interpolate`${bucketUrl}/unity-catalog`,
+          storageRoot: pulumi.interpolate`${bucketUrl}/${CATALOG_STORAGE_FOLDER}`,
           comment: args.comment,
           forceDestroy: args.forceDestroy,
         },

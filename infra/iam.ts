@@ -388,13 +388,31 @@ export function unityCatalogTrustPolicy(
   );
 }
 
-/** The storage credential's role: the data bucket and its own assumption (data_aws_unity_catalog_policy.go). */
-export function unityCatalogStoragePolicy(bucketArn: string, roleArn: string): PolicyDocument {
+/** The folders of the data bucket Unity Catalog reaches, and how. */
+export interface UnityCatalogPrefixes {
+  /** Read only: what the sink lands (the topics volume). */
+  read: string[];
+  /** Read and write: checkpoints, the jobs' artifacts, the catalog's managed storage. */
+  readWrite: string[];
+}
+
+/**
+ * The storage credential's role (data_aws_unity_catalog_policy.go's actions), limited to the folders UC uses:
+ * nothing else of the bucket, so not the MSK Connect plugin (code MSK Connect runs) nor anything outside them.
+ */
+export function unityCatalogStoragePolicy(
+  bucketArn: string,
+  roleArn: string,
+  prefixes: UnityCatalogPrefixes,
+): PolicyDocument {
+  const objects = (folders: string[]) => folders.map((folder) => `${bucketArn}/${folder}/*`);
   return document(
+    allow("ListDataBucket", ["s3:ListBucket", "s3:GetBucketLocation"], [bucketArn]),
+    allow("ReadLandedTopics", ["s3:GetObject"], objects(prefixes.read)),
     allow(
-      "DataBucket",
-      ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket", "s3:GetBucketLocation"],
-      [bucketArn, `${bucketArn}/*`],
+      "ReadWriteCatalogFolders",
+      ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+      objects(prefixes.readWrite),
     ),
     allow("AssumeSelf", ["sts:AssumeRole"], [roleArn]),
   );

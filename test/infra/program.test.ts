@@ -770,11 +770,17 @@ for (const stack of ["dev", "prod"] as const) {
           r.one("aws:iam/rolePolicy:RolePolicy", "-databricks-uc-storage").inputs.policy as string,
         ) as PolicyDocument;
         const bucketArn = `arn:aws:s3:::${run.outputs.dataBucket as string}`;
+        // The folders UC uses (the sink's topics read only), not the bucket: not the connector plugin.
         expect(access.Statement.flatMap((statement) => [statement.Resource].flat())).to.have.members([
           bucketArn,
-          `${bucketArn}/*`,
+          `${bucketArn}/topics/*`,
+          `${bucketArn}/${uc().checkpointsVolume}/*`,
+          `${bucketArn}/${uc().artifactsVolume}/*`,
+          `${bucketArn}/unity-catalog/*`,
           role.state.arn,
         ]);
+        const plugin = r.one("aws:s3/bucketObjectv2:BucketObjectv2", "-s3-sink-plugin");
+        expect(String(plugin.inputs.key)).to.match(/^connect-plugins\//);
       });
 
       it("an external location on the data bucket, a catalog of the stack's own (not main) and the schemas", () => {
