@@ -88,7 +88,8 @@ export async function sigV4Signer(
       throw noCredentials(error);
     }
     // undici sets Host from the origin itself, to the same value that was signed.
-    const { host: _host, ...headers } = signed.headers as Record<string, string>;
+    const headers = { ...(signed.headers as Record<string, string>) };
+    delete headers.host;
     return headers;
   };
 }

@@ -88,8 +88,7 @@ async function run(
 ): Promise<void> {
   // The emulator reads the database URL (its password included) from EMULATOR_DB_URL, not from --db, so that
   // it is on no command line (ps) and in no log (startTool writes the command line into the step's log).
-  const env =
-    command === JOBS_PYTHON ? JOB_ENV : { ...process.env, EMULATOR_DB_URL: ctx.endpoints.dbUrl };
+  const env = command === JOBS_PYTHON ? JOB_ENV : { ...process.env, EMULATOR_DB_URL: ctx.endpoints.dbUrl };
   const tool = startTool({
     label,
     command,
@@ -136,15 +135,7 @@ export async function send(
   load: Load = DEFAULT_LOAD,
 ): Promise<void> {
   const failedFile = path.join(ctx.layout.stateDir, "emulator", `failed-${mode}.jsonl`);
-  const args = [
-    EMULATOR,
-    mode,
-    "--outputs",
-    ctx.layout.outputsFile,
-    "--mode",
-    "sequential",
-    "--all",
-  ];
+  const args = [EMULATOR, mode, "--outputs", ctx.layout.outputsFile, "--mode", "sequential", "--all"];
   args.push(
     "--batch-size",
     String(load.batchSize),
