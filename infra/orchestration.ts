@@ -116,8 +116,10 @@ export class Orchestration extends pulumi.ComponentResource {
         name: `${airflowConnectionsPrefix(args.prefix)}/${AIRFLOW_DATABRICKS_CONN_ID}`,
         description:
           "Airflow connection to the Databricks workspace (set by Pulumi from a secret config value)",
-        // A deleted secret stays recoverable for a week (Security Hub SecretsManager controls).
-        recoveryWindowInDays: SECRET_RECOVERY_WINDOW_DAYS,
+        // A deleted secret stays recoverable for a week. A stack whose buckets `pulumi destroy` may delete
+        // (forceDestroyBuckets, dev) deletes it at once instead: Secrets Manager refuses to create a secret
+        // under a name that is scheduled for deletion, so a destroy and up within the week would fail.
+        recoveryWindowInDays: args.forceDestroy ? 0 : SECRET_RECOVERY_WINDOW_DAYS,
       },
       parent,
     );

@@ -252,9 +252,9 @@ export const securityPolicies: (ResourceValidationPolicy | StackValidationPolicy
   ),
   mandatory(
     "secret-recovery-window",
-    `A deleted secret stays recoverable for at least ${MIN_SECRET_RECOVERY_DAYS} days.`,
+    `A deleted secret of a prod stack stays recoverable for at least ${MIN_SECRET_RECOVERY_DAYS} days.`,
     (args, report) => {
-      if (args.type !== T.secret) return;
+      if (args.type !== T.secret || !isProd(args.urn)) return;
       const days = args.props.recoveryWindowInDays;
       // Secrets Manager's default window is 30 days.
       if (days !== undefined && Number(days) < MIN_SECRET_RECOVERY_DAYS)

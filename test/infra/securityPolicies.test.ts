@@ -242,13 +242,19 @@ const CASES: Record<string, Case[]> = {
   "secret-recovery-window": [
     {
       pass: () =>
-        resourceViolations("secret-recovery-window", "aws:secretsmanager/secret:Secret", {
-          recoveryWindowInDays: 7,
-        }),
+        resourceViolations(
+          "secret-recovery-window",
+          "aws:secretsmanager/secret:Secret",
+          { recoveryWindowInDays: 7 },
+          "prod",
+        ),
       fail: () =>
-        resourceViolations("secret-recovery-window", "aws:secretsmanager/secret:Secret", {
-          recoveryWindowInDays: 0,
-        }),
+        resourceViolations(
+          "secret-recovery-window",
+          "aws:secretsmanager/secret:Secret",
+          { recoveryWindowInDays: 0 },
+          "prod",
+        ),
     },
   ],
   "customer-key-everywhere": [
@@ -298,5 +304,10 @@ describe("security policies (infra/policy/security.ts)", () => {
       resourceViolations("prod-kafka-durability", "aws:msk/topic:Topic", { replicationFactor: 2 }),
     ).to.deep.equal([]);
     expect(stackViolations("prod-rest-proxy-redundant", [fake(INSTANCE, "a", {})])).to.deep.equal([]);
+    expect(
+      resourceViolations("secret-recovery-window", "aws:secretsmanager/secret:Secret", {
+        recoveryWindowInDays: 0,
+      }),
+    ).to.deep.equal([]);
   });
 });
