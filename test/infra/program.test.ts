@@ -935,6 +935,24 @@ for (const stack of ["dev", "prod"] as const) {
       });
     });
 
+    it("buckets expire noncurrent versions; the Airflow secret is recoverable for 7 days in prod", () => {
+      const lifecycles = r.all("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration");
+      expect(lifecycles.map((lifecycle) => lifecycle.inputs.bucket).sort()).to.deep.equal(
+        r
+          .all("aws:s3/bucket:Bucket")
+          .map((bucket) => bucket.id)
+          .sort(),
+      );
+      for (const lifecycle of lifecycles)
+        expect((lifecycle.inputs.rules as Json[])[0]).to.deep.include({
+          status: "Enabled",
+          noncurrentVersionExpiration: { noncurrentDays: 30 },
+        });
+      expect(r.one("aws:secretsmanager/secret:Secret").inputs.recoveryWindowInDays).to.equal(
+        stack === "prod" ? 7 : 0,
+      );
+    });
+
     it("Kafka keeps RF replicas with min.insync.replicas RF - 1 (3 and 2 in prod)", () => {
       for (const topic of r.all("aws:msk/topic:Topic"))
         expect(topic.inputs.replicationFactor).to.equal(expected.replication);
