@@ -99,6 +99,8 @@ export interface StackConfig<Secret = string> {
     streamJobPaused: boolean;
     storage: DatabricksStorage;
     catalog: string | undefined;
+    /** Application id of the service principal the jobs run as (Unity Catalog storage only). */
+    jobsServicePrincipal: string | undefined;
   };
   /** The `owner` default tag of every AWS resource (with `stack` and `prefix`). */
   owner: string;
@@ -186,6 +188,7 @@ const KEYS = {
   streamJobPaused: { example: "false" },
   databricksStorage: { example: "unity-catalog" },
   databricksCatalog: { optional: true, example: "analytics" },
+  databricksJobsServicePrincipal: { optional: true, example: "8d23ae77-912e-4a19-81e4-b9c3f5cc9349" },
   owner: { example: "data-platform" },
   alarmEmails: { optional: true, example: "oncall@example.com,data@example.com" },
   alarmApi5xxErrors: { example: "5" },
@@ -497,6 +500,13 @@ export function parseConfig(raw: Record<string, string>, stack: string): StackCo
       streamJobPaused: bool("streamJobPaused", false),
       storage: databricksStorage,
       catalog: str("databricksCatalog", "", /^[a-zA-Z0-9_]+$/, "a Unity Catalog catalog name") || undefined,
+      jobsServicePrincipal:
+        str(
+          "databricksJobsServicePrincipal",
+          "",
+          /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+          "a service principal's application id (a UUID)",
+        ) || undefined,
     },
     owner: str(
       "owner",
@@ -542,6 +552,11 @@ export function parseConfig(raw: Record<string, string>, stack: string): StackCo
       protectDataBucket: bool("protectDataBucket", false),
     },
   };
+  if (config.databricks.jobsServicePrincipal !== undefined && databricksStorage === "mount") {
+    problems.push(
+      `config "${PROJECT}:databricksJobsServicePrincipal" needs databricksStorage unity-catalog (the stack grants the principal Unity Catalog privileges): run \`pulumi config rm databricksJobsServicePrincipal\``,
+    );
+  }
   if (problems.length > 0) throw new ConfigError(`stack "${stack}" config: ${problems.join("; ")}`);
   return config;
 }

@@ -78,7 +78,19 @@ export interface UnityCatalogStorageArgs {
   topicsPrefix: string;
   forceDestroy: boolean;
   comment: string;
+  /** The service principal (application id) the jobs run as: granted what they use, nothing else. */
+  jobsPrincipal: string | undefined;
 }
+
+/** What the jobs' principal may do on each object (Unity Catalog privilege names). */
+export const JOB_PRIVILEGES = {
+  catalog: ["USE_CATALOG"],
+  landingSchema: ["USE_SCHEMA"],
+  tableSchema: ["USE_SCHEMA", "CREATE_TABLE", "SELECT", "MODIFY"],
+  readVolume: ["READ_VOLUME"],
+  writeVolume: ["READ_VOLUME", "WRITE_VOLUME"],
+  serviceCredential: ["ACCESS"],
+} as const;
 
 export interface UnityCatalogStorage {
   catalog: pulumi.Output<string>;
@@ -234,10 +246,43 @@ export function unityCatalogStorage(
     aws_,
   );
 
+  // Grant (not Grants): adds the principal's privileges and leaves everyone else's, also on an existing catalog.
+  const grants: pulumi.Resource[] = [];
+  const principal = args.jobsPrincipal;
+  if (principal !== undefined) {
+    const grant = (key: string, on: Record<string, pulumi.Input<string>>, privileges: readonly string[]) =>
+      grants.push(
+        new databricks.Grant(
+          `${name}-grant-${key}`,
+          { ...on, principal, privileges: [...privileges] },
+          workspace,
+        ),
+      );
+    grant("catalog", { catalog }, JOB_PRIVILEGES.catalog);
+    grant(
+      "landing",
+      { schema: pulumi.interpolate`${catalog}.${landing.name}` },
+      JOB_PRIVILEGES.landingSchema,
+    );
+    tableSchemas.forEach((tableSchema, index) =>
+      grant(
+        `tables-${index}`,
+        { schema: pulumi.interpolate`${catalog}.${tableSchema.name}` },
+        JOB_PRIVILEGES.tableSchema,
+      ),
+    );
+    const volumeName = (volume: databricks.Volume) =>
+      pulumi.interpolate`${catalog}.${landing.name}.${volume.name}`;
+    grant("topics", { volume: volumeName(topics) }, JOB_PRIVILEGES.readVolume);
+    grant("checkpoints", { volume: volumeName(checkpoints) }, JOB_PRIVILEGES.writeVolume);
+    grant("artifacts", { volume: volumeName(artifactsVolume) }, JOB_PRIVILEGES.readVolume);
+    grant("kinesis", { credential: serviceCredential.name }, JOB_PRIVILEGES.serviceCredential);
+  }
+
   return {
     catalog,
     serviceCredential: serviceCredential.name,
-    ready: [...tableSchemas, topics, checkpoints, artifactsVolume, kinesis.role, kinesis.policy],
+    ready: [...tableSchemas, topics, checkpoints, artifactsVolume, kinesis.role, kinesis.policy, ...grants],
     artifactsVolume,
   };
 }

@@ -160,6 +160,7 @@ const workspace = new DatabricksWorkspace(
     tags,
     storage: config.databricks.storage,
     catalog: config.databricks.catalog,
+    jobsServicePrincipal: config.databricks.jobsServicePrincipal,
     schemaNames: deltaSchemaNames(prefix),
     mountName: mountName(prefix),
     mountUri: mountUri(prefix),

@@ -60,6 +60,7 @@ const USER_SET = {
       [`${PROJECT}:databricksClientId`]: "sp-application-id",
       [`${PROJECT}:databricksClientSecret`]: "sp-oauth-secret",
       [`${PROJECT}:airflowDatabricksToken`]: "dapi-airflow-token",
+      [`${PROJECT}:databricksJobsServicePrincipal`]: "8d23ae77-912e-4a19-81e4-b9c3f5cc9349",
     },
     secretKeys: [`${PROJECT}:databricksClientSecret`, `${PROJECT}:airflowDatabricksToken`],
   },
@@ -869,7 +870,10 @@ for (const stack of ["dev", "prod"] as const) {
           const cluster = task.newCluster as Json;
           expect(cluster.sparkVersion).to.equal(versions.databricksRuntime);
           expect(cluster.numWorkers).to.equal(0);
-          expect(cluster).to.include({ dataSecurityMode: "SINGLE_USER", singleUserName: DEPLOYER });
+          expect(cluster).to.include({
+            dataSecurityMode: "SINGLE_USER",
+            singleUserName: stack === "prod" ? "8d23ae77-912e-4a19-81e4-b9c3f5cc9349" : DEPLOYER,
+          });
           expect((cluster.awsAttributes as Json).instanceProfileArn, suffix).to.equal(undefined);
         }
       });
@@ -951,6 +955,40 @@ for (const stack of ["dev", "prod"] as const) {
       expect(r.one("aws:secretsmanager/secret:Secret").inputs.recoveryWindowInDays).to.equal(
         stack === "prod" ? 7 : 0,
       );
+    });
+
+    it(`the jobs run as ${stack === "prod" ? "the configured service principal, granted what they use" : "the deploying identity"}`, () => {
+      const principal = "8d23ae77-912e-4a19-81e4-b9c3f5cc9349";
+      const jobs = r.all("databricks:index/job:Job");
+      expect(jobs).to.have.length(2);
+      const grants = r.all("databricks:index/grant:Grant");
+      for (const job of jobs) {
+        const cluster = ((job.inputs.tasks as Json[])[0].newCluster ?? {}) as Json;
+        if (stack === "prod") {
+          expect(job.inputs.runAs).to.deep.equal({ servicePrincipalName: principal });
+          expect(cluster.singleUserName).to.equal(principal);
+        } else {
+          expect(job.inputs.runAs).to.equal(undefined);
+          expect(cluster.singleUserName).to.not.equal(principal);
+        }
+      }
+      if (stack === "dev") {
+        expect(grants).to.deep.equal([]);
+        return;
+      }
+      for (const grant of grants) expect(grant.inputs.principal).to.equal(principal);
+      const privilegesOn = (key: string) =>
+        grants
+          .filter((grant) => grant.inputs[key] !== undefined)
+          .map((grant) => grant.inputs.privileges as string[]);
+      expect(privilegesOn("catalog")).to.deep.equal([["USE_CATALOG"]]);
+      expect(privilegesOn("credential")).to.deep.equal([["ACCESS"]]);
+      // Only the checkpoints volume is written; the landed topics and the wheel are read.
+      expect(
+        privilegesOn("volume").filter((privileges) => privileges.includes("WRITE_VOLUME")),
+      ).to.have.length(1);
+      expect(privilegesOn("volume")).to.have.length(3);
+      expect(privilegesOn("schema")).to.have.length(3);
     });
 
     it("Kafka keeps RF replicas with min.insync.replicas RF - 1 (3 and 2 in prod)", () => {
