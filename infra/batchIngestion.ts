@@ -2,7 +2,7 @@
 // MSK Connect S3 sink that lands the topics in the data bucket.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { StackConfig } from "./config";
+import { minInsyncReplicas, StackConfig } from "./config";
 import { artifactFileName, fetchVerified } from "./artifacts";
 import {
   restProxyPolicy,
@@ -18,6 +18,7 @@ export const AL2023_AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023
 
 export interface BatchIngestionArgs {
   region: string;
+  accountId: pulumi.Input<string>;
   clusterName: string;
   connectorName: string;
   consumerGroup: string;
@@ -69,7 +70,7 @@ export class BatchIngestion extends pulumi.ComponentResource {
         serverProperties: [
           "auto.create.topics.enable=false",
           `default.replication.factor=${args.msk.topicReplicationFactor}`,
-          `min.insync.replicas=${Math.max(1, args.msk.topicReplicationFactor - 1)}`,
+          `min.insync.replicas=${minInsyncReplicas(args.msk.topicReplicationFactor)}`,
           "",
         ].join("\n"),
       },
@@ -163,7 +164,11 @@ export class BatchIngestion extends pulumi.ComponentResource {
             iamInstanceProfile: proxyProfile.name,
             associatePublicIpAddress: false,
             metadataOptions: { httpTokens: "required", httpEndpoint: "enabled", httpPutResponseHopLimit: 1 },
+            // With kmsKey customer, the stack's transformation adds the key (infra/hardeningTransforms.ts).
             rootBlockDevice: { encrypted: true, volumeSize: 20, volumeType: "gp3" },
+            // EC2 simplified automatic recovery: a failed host (system status check) brings the instance back
+            // on new hardware with the same ID, so the NLB's target comes back by itself.
+            maintenanceOptions: { autoRecovery: "default" },
             userData,
             userDataReplaceOnChange: true,
             tags: { Name: `${name}-rest-proxy-${index}` },
@@ -205,7 +210,18 @@ export class BatchIngestion extends pulumi.ComponentResource {
     );
     const connectRole = new aws.iam.Role(
       `${name}-s3-sink`,
-      { assumeRolePolicy: json(serviceTrustPolicy(["kafkaconnect.amazonaws.com"])) },
+      {
+        // The trust policy of the MSK developer guide's "Understand service execution role": this account and
+        // a connector of this name.
+        assumeRolePolicy: pulumi.output(args.accountId).apply((account) =>
+          json(
+            serviceTrustPolicy(["kafkaconnect.amazonaws.com"], {
+              account,
+              arnLike: `arn:aws:kafkaconnect:${args.region}:${account}:connector/${args.connectorName}/*`,
+            }),
+          ),
+        ),
+      },
       parent,
     );
     // The connector writes S3 as a role it assumes (aws.sts.role.arn), never with keys.

@@ -8,6 +8,9 @@ export type DatabricksStorage = "unity-catalog" | "mount";
 export type StreamMode = "on-demand" | "provisioned";
 export type WebserverAccessMode = "PRIVATE_ONLY" | "PUBLIC_ONLY";
 export type KmsKeyMode = "aws-managed" | "customer";
+/** How callers of the ingest API authenticate: the API key alone, or SigV4 (AWS_IAM) with the key kept for the usage plan. */
+export type ApiAuthorization = "api-key" | "iam";
+export type ApiQuotaPeriod = "DAY" | "WEEK" | "MONTH";
 
 /** Sizes a SQL warehouse takes (Databricks SQL Warehouses API, create: cluster_size), smallest first. */
 export const WAREHOUSE_SIZES = [
@@ -98,6 +101,13 @@ export interface StackConfig<Secret = string> {
      * when the user says another stack (or an admin) set it (apiLoggingRoleExists).
      */
     logging: boolean;
+    authorization: ApiAuthorization;
+    /** Requests the key may make per quota period (the usage plan's quota). */
+    quotaLimit: number;
+    quotaPeriod: ApiQuotaPeriod;
+    /** A WAF web ACL on the stage, with a rate-based rule of wafRateLimit requests per 5 minutes per source IP. */
+    waf: boolean;
+    wafRateLimit: number;
   };
   orchestration: {
     environmentClass: string;
@@ -121,6 +131,8 @@ export interface StackConfig<Secret = string> {
     catalog: string | undefined;
     /** The SQL warehouse that runs the tables' DDL and serves the views. */
     warehouse: WarehouseSettings;
+    /** Application id of the service principal the jobs run as (Unity Catalog storage only). */
+    jobsServicePrincipal: string | undefined;
   };
   /** The `owner` default tag of every AWS resource (with `stack` and `prefix`). */
   owner: string;
@@ -143,6 +155,9 @@ export type AirflowPrincipal =
   { kind: "user"; userName: string } | { kind: "servicePrincipal"; applicationId: string };
 
 export class ConfigError extends Error {}
+
+/** RF - 1, at least 1 (MSK's best practices for version upgrades: RF 3 with min ISR 2 in a 3-AZ cluster). */
+export const minInsyncReplicas = (replicationFactor: number): number => Math.max(1, replicationFactor - 1);
 
 interface KeySpec {
   /** What to put after `pulumi config set <key>` in the hint. */
@@ -189,6 +204,11 @@ const KEYS = {
   apiThrottleBurstLimit: { example: "200" },
   manageApiGatewayAccount: { example: "true" },
   apiLoggingRoleExists: { example: "true" },
+  apiAuthorization: { example: "iam" },
+  apiQuotaLimit: { example: "50000000" },
+  apiQuotaPeriod: { example: "DAY" },
+  apiWaf: { example: "true" },
+  apiWafRateLimit: { example: "100000" },
   mwaaEnvironmentClass: { example: "mw1.small" },
   mwaaMinWorkers: { example: "1" },
   mwaaMaxWorkers: { example: "2" },
@@ -212,6 +232,7 @@ const KEYS = {
   sqlWarehouseSize: { example: "2X-Small" },
   sqlWarehouseAutoStopMinutes: { example: "10" },
   sqlWarehouseServerless: { example: "true" },
+  databricksJobsServicePrincipal: { optional: true, example: "8d23ae77-912e-4a19-81e4-b9c3f5cc9349" },
   owner: { example: "data-platform" },
   alarmEmails: { optional: true, example: "oncall@example.com,data@example.com" },
   alarmApi5xxErrors: { example: "5" },
@@ -546,6 +567,12 @@ export function parseConfig(raw: Record<string, string>, stack: string): StackCo
       throttleBurstLimit: int("apiThrottleBurstLimit", 200, 1, 5000),
       manageAccountLogging,
       logging: manageAccountLogging || apiLoggingRoleExists,
+      authorization: oneOf<ApiAuthorization>("apiAuthorization", "api-key", ["api-key", "iam"]),
+      quotaLimit: int("apiQuotaLimit", 10_000_000, 1, 2_000_000_000),
+      quotaPeriod: oneOf<ApiQuotaPeriod>("apiQuotaPeriod", "DAY", ["DAY", "WEEK", "MONTH"]),
+      waf: bool("apiWaf", false),
+      // WAF's rate-based statement accepts 10 to 2,000,000,000 requests per evaluation window.
+      wafRateLimit: int("apiWafRateLimit", 100_000, 10, 2_000_000_000),
     },
     orchestration: {
       environmentClass: oneOf("mwaaEnvironmentClass", "mw1.small", [
@@ -587,6 +614,13 @@ export function parseConfig(raw: Record<string, string>, stack: string): StackCo
         autoStopMinutes: int("sqlWarehouseAutoStopMinutes", 10, 10, 1440),
         serverless: bool("sqlWarehouseServerless", true),
       },
+      jobsServicePrincipal:
+        str(
+          "databricksJobsServicePrincipal",
+          "",
+          /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+          "a service principal's application id (a UUID)",
+        ) || undefined,
     },
     owner: str(
       "owner",
@@ -633,6 +667,11 @@ export function parseConfig(raw: Record<string, string>, stack: string): StackCo
       protectDataBucket: bool("protectDataBucket", false),
     },
   };
+  if (config.databricks.jobsServicePrincipal !== undefined && databricksStorage === "mount") {
+    problems.push(
+      `config "${PROJECT}:databricksJobsServicePrincipal" needs databricksStorage unity-catalog (the stack grants the principal Unity Catalog privileges): run \`pulumi config rm databricksJobsServicePrincipal\``,
+    );
+  }
   if (problems.length > 0) throw new ConfigError(`stack "${stack}" config: ${problems.join("; ")}`);
   return config;
 }

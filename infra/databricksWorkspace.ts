@@ -48,6 +48,8 @@ export interface DatabricksWorkspaceArgs {
   storage: DatabricksStorage;
   /** An existing Unity Catalog catalog for the Delta tables. */
   catalog: string | undefined;
+  /** The service principal (application id) both jobs run as; the deploying identity when not set. */
+  jobsServicePrincipal: string | undefined;
   schemaNames: { batch: string; stream: string };
   mountName: string;
   /** The mount as the jobs' Spark URI (see names.ts mountUri). */
@@ -141,11 +143,14 @@ export class DatabricksWorkspace extends pulumi.ComponentResource {
     const inWorkspace = { parent: this, provider };
     const comment = `Pinterest pipeline (${args.prefix})`;
 
-    // Dedicated access mode, as the deploying identity: it owns the jobs and every object they touch.
+    // Dedicated access mode, as the jobs' service principal when one is configured (it is granted what the jobs
+    // use), else as the deploying identity, which owns the jobs and every object they touch.
+    const runAsPrincipal = args.jobsServicePrincipal;
     const accessMode = {
       dataSecurityMode: "SINGLE_USER",
-      singleUserName: databricks.getCurrentUserOutput({}, inWorkspace).userName,
+      singleUserName: runAsPrincipal ?? databricks.getCurrentUserOutput({}, inWorkspace).userName,
     };
+    const runAs = runAsPrincipal !== undefined ? { runAs: { servicePrincipalName: runAsPrincipal } } : {};
     const clusterSpec = (instanceProfileArn: pulumi.Output<string> | undefined) => ({
       sparkVersion: args.sparkVersion,
       nodeTypeId: args.nodeTypeId,
@@ -190,6 +195,7 @@ export class DatabricksWorkspace extends pulumi.ComponentResource {
           topicsPrefix: args.topicsPrefix,
           forceDestroy: args.forceDestroy,
           comment,
+          jobsPrincipal: args.jobsServicePrincipal,
         },
         parent,
         inWorkspace,
@@ -321,6 +327,7 @@ export class DatabricksWorkspace extends pulumi.ComponentResource {
         name: `${args.prefix}-batch`,
         description: "Cleans the three topics and computes the gold tables (triggered by Airflow).",
         ...batchRunSettings(args.batchTimeoutMinutes),
+        ...runAs,
         ...notifications,
         tasks: [{ ...wheelTask("batch", commandLines.batch), ...batchTaskRetries(args.batchMaxRetries) }],
       },
@@ -352,6 +359,7 @@ export class DatabricksWorkspace extends pulumi.ComponentResource {
         name: `${args.prefix}-stream`,
         description: "Reads the three Kinesis streams continuously and writes the cleaned Delta tables.",
         continuous: streamContinuousSettings(args.streamJobPaused),
+        ...runAs,
         ...notifications,
         tasks: [wheelTask("stream", commandLines.stream)],
       },

@@ -47,14 +47,56 @@ export function policyViolations(doc: PolicyDocument): string[] {
   return problems;
 }
 
-/** Trust policy of a role assumed by AWS services. */
-export function serviceTrustPolicy(services: string[], sourceAccount?: string): PolicyDocument {
+/**
+ * Who may make a service assume a role on this account's behalf (the confused-deputy guard): the account that
+ * owns the calling resource, and where the service names it, that resource's ARN (a pattern).
+ */
+export interface TrustSource {
+  account: string;
+  arnLike?: string;
+  /**
+   * For a service whose documentation does not say it sends aws:SourceAccount when it assumes the role: the
+   * condition refuses another account's request but lets one without the key through (`...IfExists`).
+   */
+  ifExists?: boolean;
+}
+
+/** Trust policy of a role assumed by AWS services; every service but EC2 gets a source condition. */
+export function serviceTrustPolicy(services: string[], source?: TrustSource): PolicyDocument {
+  const condition: PolicyStatement["Condition"] = {};
+  if (source) {
+    const suffix = source.ifExists ? "IfExists" : "";
+    condition[`StringEquals${suffix}`] = { "aws:SourceAccount": source.account };
+    if (source.arnLike) condition[`ArnLike${suffix}`] = { "aws:SourceArn": source.arnLike };
+  }
   return document({
     Effect: "Allow",
     Principal: { Service: services },
     Action: "sts:AssumeRole",
-    ...(sourceAccount ? { Condition: { StringEquals: { "aws:SourceAccount": sourceAccount } } } : {}),
-  } as PolicyStatement);
+    ...(source ? { Condition: condition } : {}),
+  });
+}
+
+/** Services whose roles are assumed by instances, where no calling resource exists to name. */
+export const TRUST_WITHOUT_SOURCE = ["ec2.amazonaws.com"];
+
+/** Problems of a trust policy: a service principal (other than EC2) trusted without an aws:SourceAccount condition. */
+export function trustPolicyViolations(doc: PolicyDocument): string[] {
+  const problems: string[] = [];
+  for (const [index, statement] of doc.Statement.entries()) {
+    if (statement.Effect !== "Allow" || typeof statement.Principal !== "object") continue;
+    const services = asList(statement.Principal.Service).filter(
+      (service) => !TRUST_WITHOUT_SOURCE.includes(service),
+    );
+    if (services.length === 0) continue;
+    const keys = Object.values(statement.Condition ?? {}).flatMap((block) => Object.keys(block));
+    if (!keys.some((key) => key.toLowerCase() === "aws:sourceaccount")) {
+      problems.push(
+        `statement ${statement.Sid ?? index}: ${services.join(", ")} may assume the role without an aws:SourceAccount condition`,
+      );
+    }
+  }
+  return problems;
 }
 
 /** Bucket policy that refuses every request not made over TLS. */
@@ -178,7 +220,7 @@ export function s3SinkWriterPolicy(bucketArn: string, topicsPrefix: string): Pol
   );
 }
 
-/** The role API Gateway assumes for the Kinesis integrations: the three streams only (ListStreams has no resource scope). */
+/** The role API Gateway assumes for the Kinesis integrations: the three streams only. */
 export function apiGatewayKinesisPolicy(streamArns: string[], allowStreamAdmin: boolean): PolicyDocument {
   const statements = [
     allow(
@@ -186,7 +228,6 @@ export function apiGatewayKinesisPolicy(streamArns: string[], allowStreamAdmin: 
       ["kinesis:PutRecord", "kinesis:PutRecords", "kinesis:DescribeStream", "kinesis:DescribeStreamSummary"],
       streamArns,
     ),
-    allow("ListStreams", ["kinesis:ListStreams"], ["*"]),
   ];
   if (allowStreamAdmin)
     statements.push(
@@ -358,13 +399,31 @@ export function unityCatalogTrustPolicy(
   );
 }
 
-/** The storage credential's role: the data bucket and its own assumption (data_aws_unity_catalog_policy.go). */
-export function unityCatalogStoragePolicy(bucketArn: string, roleArn: string): PolicyDocument {
+/** The folders of the data bucket Unity Catalog reaches, and how. */
+export interface UnityCatalogPrefixes {
+  /** Read only: what the sink lands (the topics volume). */
+  read: string[];
+  /** Read and write: checkpoints, the jobs' artifacts, the catalog's managed storage. */
+  readWrite: string[];
+}
+
+/**
+ * The storage credential's role (data_aws_unity_catalog_policy.go's actions), limited to the folders UC uses:
+ * nothing else of the bucket, so not the MSK Connect plugin (code MSK Connect runs) nor anything outside them.
+ */
+export function unityCatalogStoragePolicy(
+  bucketArn: string,
+  roleArn: string,
+  prefixes: UnityCatalogPrefixes,
+): PolicyDocument {
+  const objects = (folders: string[]) => folders.map((folder) => `${bucketArn}/${folder}/*`);
   return document(
+    allow("ListDataBucket", ["s3:ListBucket", "s3:GetBucketLocation"], [bucketArn]),
+    allow("ReadLandedTopics", ["s3:GetObject"], objects(prefixes.read)),
     allow(
-      "DataBucket",
-      ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket", "s3:GetBucketLocation"],
-      [bucketArn, `${bucketArn}/*`],
+      "ReadWriteCatalogFolders",
+      ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+      objects(prefixes.readWrite),
     ),
     allow("AssumeSelf", ["sts:AssumeRole"], [roleArn]),
   );

@@ -83,7 +83,7 @@ const databricksAuth =
         clientSecret: pulumi.secret(config.databricks.auth.clientSecret),
       };
 
-const network = new Network(`${prefix}-network`, { region, ...config.network }, inStack);
+const network = new Network(`${prefix}-network`, { region, accountId, ...config.network }, inStack);
 
 const dataLake = new DataLake(
   `${prefix}-data-lake`,
@@ -99,6 +99,7 @@ const batch = new BatchIngestion(
   `${prefix}-batch`,
   {
     region,
+    accountId,
     clusterName: mskClusterName(prefix),
     connectorName: s3SinkConnectorName(prefix),
     consumerGroup: s3SinkConsumerGroup(prefix),
@@ -129,9 +130,11 @@ const api = new IngestApi(
   `${prefix}-ingest`,
   {
     region,
+    accountId,
     prefix,
     ...config.api,
     vpcId: network.vpc.id,
+    loadBalancerSecurityGroupId: network.restProxyLoadBalancerSecurityGroup.id,
     privateSubnetIds: network.privateSubnetIds,
     restProxyInstanceIds: batch.restProxyInstances.map((instance) => instance.id),
     streamArns: stream.streamArns,
@@ -162,6 +165,7 @@ const workspace = new DatabricksWorkspace(
     tags,
     storage: config.databricks.storage,
     catalog: config.databricks.catalog,
+    jobsServicePrincipal: config.databricks.jobsServicePrincipal,
     schemaNames: deltaSchemaNames(prefix),
     mountName: mountName(prefix),
     mountUri: mountUri(prefix),
@@ -201,7 +205,7 @@ const orchestration = new Orchestration(
           : databricksAuth,
     },
   },
-  inStack,
+  withDataKey,
 );
 
 const monitoring = new Monitoring(
@@ -232,7 +236,7 @@ const monitoring = new Monitoring(
       { name: "stream job", url: workspace.streamJob.url },
     ],
   },
-  inStack,
+  withDataKey,
 );
 
 // docs/contract.md section 6 (with topics and streams above), then the other handles of the stack.

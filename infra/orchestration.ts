@@ -16,6 +16,8 @@ export interface DatabricksConnection {
     | { kind: "oauth"; clientId: string; clientSecret: pulumi.Input<string> };
 }
 
+export const SECRET_RECOVERY_WINDOW_DAYS = 7;
+
 export interface OrchestrationArgs {
   /** NAT gateways and private routes: MWAA's private subnets need egress before the environment is created. */
   egressReady: pulumi.Resource[];
@@ -116,7 +118,10 @@ export class Orchestration extends pulumi.ComponentResource {
         name: `${airflowConnectionsPrefix(args.prefix)}/${AIRFLOW_DATABRICKS_CONN_ID}`,
         description:
           "Airflow connection to the Databricks workspace (set by Pulumi from a secret config value)",
-        recoveryWindowInDays: 0,
+        // A deleted secret stays recoverable for a week. A stack whose buckets `pulumi destroy` may delete
+        // (forceDestroyBuckets, dev) deletes it at once instead: Secrets Manager refuses to create a secret
+        // under a name that is scheduled for deletion, so a destroy and up within the week would fail.
+        recoveryWindowInDays: args.forceDestroy ? 0 : SECRET_RECOVERY_WINDOW_DAYS,
       },
       parent,
     );
@@ -146,13 +151,14 @@ export class Orchestration extends pulumi.ComponentResource {
     const role = new aws.iam.Role(
       `${name}-execution`,
       {
-        assumeRolePolicy: pulumi
-          .output(args.accountId)
-          .apply((accountId) =>
-            JSON.stringify(
-              serviceTrustPolicy(["airflow.amazonaws.com", "airflow-env.amazonaws.com"], accountId),
-            ),
+        assumeRolePolicy: pulumi.output(args.accountId).apply((accountId) =>
+          JSON.stringify(
+            // The MWAA guide names no aws:SourceArn for the execution role; the account is the documented guard.
+            serviceTrustPolicy(["airflow.amazonaws.com", "airflow-env.amazonaws.com"], {
+              account: accountId,
+            }),
           ),
+        ),
       },
       parent,
     );

@@ -86,7 +86,9 @@ async function run(
   timeoutMs: number,
   waitingFor: string,
 ): Promise<void> {
-  const env = command === JOBS_PYTHON ? JOB_ENV : process.env;
+  // The emulator reads the database URL (its password included) from EMULATOR_DB_URL, not from --db, so that
+  // it is on no command line (ps) and in no log (startTool writes the command line into the step's log).
+  const env = command === JOBS_PYTHON ? JOB_ENV : { ...process.env, EMULATOR_DB_URL: ctx.endpoints.dbUrl };
   const tool = startTool({
     label,
     command,
@@ -110,7 +112,7 @@ export async function seed(ctx: StepContext, posts: number): Promise<void> {
     ctx,
     "emulator seed",
     TSX,
-    [EMULATOR, "seed", "--db", ctx.endpoints.dbUrl, "--posts", String(posts), "--seed", "1"],
+    [EMULATOR, "seed", "--posts", String(posts), "--seed", "1"],
     "emulator-seed",
     SEND_TIMEOUT_MS,
     "the emulator to write the posts to MariaDB",
@@ -133,17 +135,7 @@ export async function send(
   load: Load = DEFAULT_LOAD,
 ): Promise<void> {
   const failedFile = path.join(ctx.layout.stateDir, "emulator", `failed-${mode}.jsonl`);
-  const args = [
-    EMULATOR,
-    mode,
-    "--outputs",
-    ctx.layout.outputsFile,
-    "--db",
-    ctx.endpoints.dbUrl,
-    "--mode",
-    "sequential",
-    "--all",
-  ];
+  const args = [EMULATOR, mode, "--outputs", ctx.layout.outputsFile, "--mode", "sequential", "--all"];
   args.push(
     "--batch-size",
     String(load.batchSize),

@@ -1,5 +1,6 @@
 // The local gateway: serves the two HTTP contracts of docs/contract.md (on the wire) and forwards to Kafka and Kinesis,
 // as API Gateway with the Kafka REST proxy and the Kinesis integration do in the cloud.
+import { createHash, timingSafeEqual } from "node:crypto";
 import fs from "node:fs";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -22,6 +23,21 @@ export interface GatewayOptions {
   kinesisEndpoint: string;
   /** Failed requests are written here, one line each. */
   logFile: string;
+  /** Open connections at once; more are closed on arrival (default MAX_CONNECTIONS). */
+  maxConnections?: number;
+}
+
+/** Well above any load local mode drives (the emulator keeps --concurrency connections, 4 by default). */
+export const MAX_CONNECTIONS = 256;
+
+/**
+ * Whether a request's key is the gateway's, in a time that does not depend on how much of it is right: both are
+ * hashed to the same length first, since timingSafeEqual needs equal lengths.
+ */
+export function keyMatches(presented: string | string[] | undefined, expected: string): boolean {
+  const digest = (text: string) => createHash("sha256").update(text, "utf8").digest();
+  const given = typeof presented === "string" ? presented : "";
+  return timingSafeEqual(digest(given), digest(expected)) && typeof presented === "string";
 }
 
 /** Records the gateway acknowledged with a success answer that reached the client, per path and table. */
@@ -71,7 +87,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   }
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (req.headers["x-api-key"] !== opts.apiKey) throw new HttpError(403, { message: "Forbidden" });
+    if (!keyMatches(req.headers["x-api-key"], opts.apiKey))
+      throw new HttpError(403, { message: "Forbidden" });
     const url = new URL(req.url ?? "/", "http://gateway");
     const parts = pathSegments(url.pathname);
 
@@ -125,6 +142,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       else res.destroy();
     });
   });
+  server.maxConnections = opts.maxConnections ?? MAX_CONNECTIONS;
   await new Promise<void>((resolve, reject) => {
     server.once("error", (error: NodeJS.ErrnoException) =>
       reject(

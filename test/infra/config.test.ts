@@ -102,6 +102,26 @@ describe("stack config", () => {
     );
   });
 
+  it("the jobs' service principal is an application id, and needs Unity Catalog storage (its grants are UC's)", () => {
+    const principal = "8d23ae77-912e-4a19-81e4-b9c3f5cc9349";
+    expect(parseConfig(minimal, "dev").databricks.jobsServicePrincipal).to.equal(undefined);
+    expect(
+      parseConfig({ ...minimal, [key("databricksJobsServicePrincipal")]: principal }, "dev").databricks
+        .jobsServicePrincipal,
+    ).to.equal(principal);
+    expect(configError({ ...minimal, [key("databricksJobsServicePrincipal")]: "jobs-sp" })).to.match(
+      /must be a service principal's application id/,
+    );
+    expect(
+      configError({
+        ...minimal,
+        [key("databricksJobsServicePrincipal")]: principal,
+        [key("databricksStorage")]: "mount",
+        [key("databricksCrossAccountRoleName")]: "dbx-cross-account",
+      }),
+    ).to.contain("needs databricksStorage unity-catalog");
+  });
+
   for (const [missing, command] of [
     ["prefix", "pulumi config set prefix "],
     ["aws:region", "pulumi config set aws:region "],

@@ -137,12 +137,33 @@ describe("IAM policy documents", () => {
         },
       },
     ]);
-    const storage = unityCatalogStoragePolicy("arn:aws:s3:::data", "arn:aws:iam::1:role/p-uc-storage");
-    expect(storage.Statement.flatMap((statement) => [statement.Resource].flat())).to.have.members([
-      "arn:aws:s3:::data",
-      "arn:aws:s3:::data/*",
-      "arn:aws:iam::1:role/p-uc-storage",
-    ]);
+    const storage = unityCatalogStoragePolicy("arn:aws:s3:::data", "arn:aws:iam::1:role/p-uc-storage", {
+      read: ["topics"],
+      readWrite: ["checkpoints", "artifacts", "unity-catalog"],
+    });
+    const grants = Object.fromEntries(
+      storage.Statement.map((statement) => [statement.Sid, [statement.Resource].flat()]),
+    );
+    expect(grants).to.deep.equal({
+      ListDataBucket: ["arn:aws:s3:::data"],
+      ReadLandedTopics: ["arn:aws:s3:::data/topics/*"],
+      ReadWriteCatalogFolders: [
+        "arn:aws:s3:::data/checkpoints/*",
+        "arn:aws:s3:::data/artifacts/*",
+        "arn:aws:s3:::data/unity-catalog/*",
+      ],
+      AssumeSelf: ["arn:aws:iam::1:role/p-uc-storage"],
+    });
+    // The landed topics are read only; nothing reaches the bucket's root or the connector plugin's folder.
+    const readOnly = storage.Statement.find((statement) => statement.Sid === "ReadLandedTopics");
+    expect(readOnly?.Action).to.deep.equal(["s3:GetObject"]);
+    const objectResources = storage.Statement.flatMap((statement) => [statement.Resource].flat()).filter(
+      (resource) => resource?.startsWith("arn:aws:s3:::data/"),
+    );
+    expect(objectResources.some((resource) => resource === "arn:aws:s3:::data/*")).to.equal(false);
+    expect(
+      objectResources.some((resource) => resource?.startsWith("arn:aws:s3:::data/connect-plugins")),
+    ).to.equal(false);
     // docs.databricks.com/aws/en/connect/streaming/kinesis: ListShards, GetRecords and GetShardIterator.
     expect(
       actionsOf(unityCatalogKinesisPolicy(["arn:aws:kinesis:us-east-1:1:stream/a"], "r")),

@@ -544,7 +544,7 @@ for (const stack of ["dev", "prod"] as const) {
           expect(group.inputs.retentionInDays, group.name).to.equal(stack === "dev" ? 30 : 365);
       });
 
-      it(`${stack === "prod" ? "the customer key encrypts" : "AWS managed keys encrypt"} the data bucket, the streams, MSK and the logs`, () => {
+      it(`${stack === "prod" ? "the customer key encrypts" : "AWS managed keys encrypt"} every store: buckets, streams, MSK, logs, volumes, topic, secret`, () => {
         const keys = r.all("aws:kms/key:Key");
         const dataEncryption = r.one(
           "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
@@ -573,14 +573,19 @@ for (const stack of ["dev", "prod"] as const) {
           for (const stream of streams) expect(stream.inputs.kmsKeyId).to.equal("alias/aws/kinesis");
           expect((cluster.inputs.encryptionInfo as Json).encryptionAtRestKmsKeyArn).to.equal(undefined);
         }
-        // The DAG bucket keeps SSE-S3 either way (MWAA reads it with its own role).
+        // The DAG bucket, the proxies' root volumes, the alarm topic and the Airflow secret follow the same key.
         const dagEncryption = r.one(
           "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
           "-orchestration-dags-encryption",
         );
-        expect(
-          ((dagEncryption.inputs.rules as Json[])[0].applyServerSideEncryptionByDefault as Json).sseAlgorithm,
-        ).to.equal("AES256");
+        const dagRule = (dagEncryption.inputs.rules as Json[])[0].applyServerSideEncryptionByDefault as Json;
+        const keyArn = stack === "prod" ? keys[0].state.arn : undefined;
+        expect(dagRule.sseAlgorithm).to.equal(stack === "prod" ? "aws:kms" : "AES256");
+        expect(dagRule.kmsMasterKeyId).to.equal(keyArn);
+        for (const instance of r.all("aws:ec2/instance:Instance"))
+          expect((instance.inputs.rootBlockDevice as Json).kmsKeyId).to.equal(keyArn);
+        expect(r.one("aws:sns/topic:Topic").inputs.kmsMasterKeyId).to.equal(keyArn);
+        expect(r.one("aws:secretsmanager/secret:Secret").inputs.kmsKeyId).to.equal(keyArn);
       });
 
       it(`the data bucket and the declared tables are ${stack === "prod" ? "" : "not "}protected, and nothing else is`, () => {

@@ -175,6 +175,12 @@ export const NAME_LIMITS: Record<string, NameLimit> = {
       "API Gateway API Reference, CreateUsagePlan: name (its limit not checked here: 1024 is a bound of this table, not the service's)",
     confirmed: false,
   },
+  "aws:wafv2/webAcl:WebAcl": {
+    property: "name",
+    maxLength: 128,
+    source: "WAFV2 API Reference, CreateWebACL: Name, length 1-128, pattern ^[\\w\\-]+$",
+    confirmed: false,
+  },
   "aws:apigateway/vpcLink:VpcLink": {
     property: "name",
     maxLength: 1024,
@@ -331,6 +337,7 @@ const NO_PHYSICAL_NAME = new Set([
   "aws:apigateway/methodSettings:MethodSettings",
   "aws:apigateway/usagePlanKey:UsagePlanKey",
   "aws:apigateway/account:Account",
+  "aws:wafv2/webAclAssociation:WebAclAssociation",
   "aws:kms/key:Key",
   "aws:sns/topicPolicy:TopicPolicy",
   "aws:sns/topicSubscription:TopicSubscription",

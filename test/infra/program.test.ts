@@ -17,6 +17,9 @@ import { s3SinkDeadLetterTopicName, unityCatalogNames } from "../../infra/physic
 import { kinesisRequestTemplate, streamRoutes } from "../../infra/kinesisTemplates";
 import { dagFileName, PROJECT, streamNames, topicNames } from "../../infra/names";
 import { policies } from "../../infra/policy/policies";
+import { securityPolicies } from "../../infra/policy/security";
+import { trustPolicyViolations } from "../../infra/iam";
+import { KINESIS_CLIENT_ERROR_RESPONSE_TEMPLATE } from "../../infra/kinesisTemplates";
 import { S3_SINK_FILE_NAME_TEMPLATE } from "../../infra/s3SinkConfig";
 import {
   ACCOUNT_ID,
@@ -60,6 +63,7 @@ const USER_SET = {
       [`${PROJECT}:databricksClientSecret`]: "sp-oauth-secret",
       [`${PROJECT}:airflowDatabricksToken`]: "dapi-airflow-token",
       [`${PROJECT}:airflowDatabricksPrincipal`]: AIRFLOW_SP,
+      [`${PROJECT}:databricksJobsServicePrincipal`]: "8d23ae77-912e-4a19-81e4-b9c3f5cc9349",
     },
     secretKeys: [`${PROJECT}:databricksClientSecret`, `${PROJECT}:airflowDatabricksToken`],
   },
@@ -75,7 +79,7 @@ const EXPECTED = {
     replication: 2,
     proxies: 1,
     streamMode: "ON_DEMAND",
-    admin: true,
+    admin: false,
     paused: "PAUSED",
     stage: "dev",
     catalog: undefined,
@@ -165,6 +169,14 @@ function asPolicyResources(run: StackRun): PolicyResource[] {
       (candidate) => candidate.type === "aws:s3/bucket:Bucket" && candidate.id === resource.inputs.bucket,
     );
     if (bucket >= 0) resources[index].propertyDependencies.bucket = [resources[bucket]];
+    // A WAF association depends on the stage and the web ACL whose ARNs it names.
+    for (const property of ["resourceArn", "webAclArn"]) {
+      const named = run.resources.findIndex(
+        (candidate) =>
+          resource.inputs[property] !== undefined && candidate.state.arn === resource.inputs[property],
+      );
+      if (named >= 0) resources[index].propertyDependencies[property] = [resources[named]];
+    }
   });
   return resources;
 }
@@ -263,6 +275,23 @@ for (const stack of ["dev", "prod"] as const) {
           .filter((t) => t.name.includes("-private-"))) {
           expect((table.inputs.routes as Json[])[0].natGatewayId).to.be.a("string");
         }
+      });
+
+      it("the REST proxy admits its NLB's security group only, and the NLB no one but the VPC link", () => {
+        const proxy = r.one("aws:ec2/securityGroup:SecurityGroup", "-network-rest-proxy");
+        const nlbGroup = r.one("aws:ec2/securityGroup:SecurityGroup", "-network-rest-proxy-nlb");
+        const ingress = proxy.inputs.ingress as Json[];
+        expect(ingress).to.have.length(1);
+        expect(ingress[0]).to.include({ fromPort: 8082, toPort: 8082, protocol: "tcp" });
+        expect(ingress[0].securityGroups).to.deep.equal([nlbGroup.id]);
+        expect(ingress[0].cidrBlocks).to.equal(undefined);
+        expect(nlbGroup.inputs.ingress ?? []).to.deep.equal([]);
+        const nlb = r.one("aws:lb/loadBalancer:LoadBalancer");
+        expect(nlb.inputs.securityGroups).to.deep.equal([nlbGroup.id]);
+        // PrivateLink (API Gateway's VPC link) is not held to the group's (empty) inbound rules.
+        expect(nlb.inputs.enforceSecurityGroupInboundRulesOnPrivateLinkTraffic).to.equal("off");
+        const health = r.one("aws:lb/targetGroup:TargetGroup").inputs.healthCheck as Json;
+        expect(health).to.include({ protocol: "HTTP", port: "8082", path: "/v3/clusters" });
       });
 
       it("opens MSK's IAM port 9098 to the REST proxy and MSK Connect only, and nothing to the internet", () => {
@@ -626,10 +655,37 @@ for (const stack of ["dev", "prod"] as const) {
           r.one("aws:iam/rolePolicy:RolePolicy", "-ingest-kinesis").inputs.policy as string,
         ) as PolicyDocument;
         const streamArns = r.all("aws:kinesis/stream:Stream").map((stream) => stream.state.arn);
-        for (const statement of doc.Statement) {
-          if ([statement.Action].flat().includes("kinesis:ListStreams")) continue;
-          expect(statement.Resource).to.have.members(streamArns);
+        for (const statement of doc.Statement) expect(statement.Resource).to.have.members(streamArns);
+        // A Kinesis 4xx goes through the template that turns throttling into 429, which the method declares.
+        const clientErrors = r
+          .all("aws:apigateway/integrationResponse:IntegrationResponse")
+          .filter((response) => response.inputs.statusCode === "400");
+        expect(clientErrors).to.have.length(kinesis.length);
+        for (const response of clientErrors)
+          expect(response.inputs.responseTemplates).to.deep.equal({
+            "application/json": KINESIS_CLIENT_ERROR_RESPONSE_TEMPLATE,
+          });
+        expect(
+          r.all("aws:apigateway/methodResponse:MethodResponse").filter((m) => m.inputs.statusCode === "429"),
+        ).to.have.length(kinesis.length);
+      });
+
+      it(`authorization ${stack === "prod" ? "AWS_IAM (SigV4) and the key" : "by the API key"}; ${stack === "prod" ? "a WAF rate rule on the stage" : "no WAF"}`, () => {
+        for (const method of r.all("aws:apigateway/method:Method"))
+          expect(method.inputs.authorization, method.name).to.equal(stack === "prod" ? "AWS_IAM" : "NONE");
+        const associations = r.all("aws:wafv2/webAclAssociation:WebAclAssociation");
+        if (stack === "dev") {
+          expect(associations).to.deep.equal([]);
+          return;
         }
+        expect(associations).to.have.length(1);
+        expect(associations[0].inputs.resourceArn).to.equal(r.one("aws:apigateway/stage:Stage").state.arn);
+        const acl = r.one("aws:wafv2/webAcl:WebAcl");
+        expect(associations[0].inputs.webAclArn).to.equal(acl.state.arn);
+        expect(((acl.inputs.rules as Json[])[0].statement as Json).rateBasedStatement).to.deep.equal({
+          limit: 100000,
+          aggregateKeyType: "IP",
+        });
       });
 
       it("a stage with JSON access logs, a throttled usage plan and the key attached", () => {
@@ -659,6 +715,9 @@ for (const stack of ["dev", "prod"] as const) {
         const plan = r.one("aws:apigateway/usagePlan:UsagePlan");
         expect(plan.inputs.throttleSettings).to.deep.equal(
           stack === "dev" ? { rateLimit: 50, burstLimit: 100 } : { rateLimit: 2000, burstLimit: 4000 },
+        );
+        expect(plan.inputs.quotaSettings).to.deep.equal(
+          stack === "dev" ? { limit: 10_000_000, period: "DAY" } : { limit: 500_000_000, period: "DAY" },
         );
         const planKey = r.one("aws:apigateway/usagePlanKey:UsagePlanKey");
         expect(planKey.inputs).to.include({
@@ -786,11 +845,17 @@ for (const stack of ["dev", "prod"] as const) {
           r.one("aws:iam/rolePolicy:RolePolicy", "-databricks-uc-storage").inputs.policy as string,
         ) as PolicyDocument;
         const bucketArn = `arn:aws:s3:::${run.outputs.dataBucket as string}`;
+        // The folders UC uses (the sink's topics read only), not the bucket: not the connector plugin.
         expect(access.Statement.flatMap((statement) => [statement.Resource].flat())).to.have.members([
           bucketArn,
-          `${bucketArn}/*`,
+          `${bucketArn}/topics/*`,
+          `${bucketArn}/${uc().checkpointsVolume}/*`,
+          `${bucketArn}/${uc().artifactsVolume}/*`,
+          `${bucketArn}/unity-catalog/*`,
           role.state.arn,
         ]);
+        const plugin = r.one("aws:s3/bucketObjectv2:BucketObjectv2", "-s3-sink-plugin");
+        expect(String(plugin.inputs.key)).to.match(/^connect-plugins\//);
       });
 
       it("an external location on the data bucket, a catalog of the stack's own (not main) and the schemas", () => {
@@ -883,7 +948,10 @@ for (const stack of ["dev", "prod"] as const) {
           const cluster = task.newCluster as Json;
           expect(cluster.sparkVersion).to.equal(versions.databricksRuntime);
           expect(cluster.numWorkers).to.equal(0);
-          expect(cluster).to.include({ dataSecurityMode: "SINGLE_USER", singleUserName: DEPLOYER });
+          expect(cluster).to.include({
+            dataSecurityMode: "SINGLE_USER",
+            singleUserName: stack === "prod" ? "8d23ae77-912e-4a19-81e4-b9c3f5cc9349" : DEPLOYER,
+          });
           expect((cluster.awsAttributes as Json).instanceProfileArn, suffix).to.equal(undefined);
         }
       });
@@ -953,10 +1021,90 @@ for (const stack of ["dev", "prod"] as const) {
       }
     });
 
+    it("every role trusted by an AWS service other than EC2 names the source account", () => {
+      const roles = r.all("aws:iam/role:Role");
+      for (const role of roles) {
+        const doc = JSON.parse(role.inputs.assumeRolePolicy as string) as PolicyDocument;
+        expect(trustPolicyViolations(doc), role.name).to.deep.equal([]);
+      }
+      const sourceArnOf = (suffix: string) =>
+        (
+          (JSON.parse(r.one("aws:iam/role:Role", suffix).inputs.assumeRolePolicy as string) as PolicyDocument)
+            .Statement[0].Condition as Json
+        ).ArnLike as Json;
+      expect(sourceArnOf("-batch-s3-sink")).to.deep.equal({
+        "aws:SourceArn": `arn:aws:kafkaconnect:us-east-1:${ACCOUNT_ID}:connector/${expected.prefix}-s3-sink/*`,
+      });
+      expect(sourceArnOf("-network-flow-logs")).to.deep.equal({
+        "aws:SourceArn": `arn:aws:ec2:us-east-1:${ACCOUNT_ID}:vpc-flow-log/*`,
+      });
+    });
+
+    it("buckets expire noncurrent versions; the Airflow secret is recoverable for 7 days in prod", () => {
+      const lifecycles = r.all("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration");
+      expect(lifecycles.map((lifecycle) => lifecycle.inputs.bucket).sort()).to.deep.equal(
+        r
+          .all("aws:s3/bucket:Bucket")
+          .map((bucket) => bucket.id)
+          .sort(),
+      );
+      for (const lifecycle of lifecycles)
+        expect((lifecycle.inputs.rules as Json[])[0]).to.deep.include({
+          status: "Enabled",
+          noncurrentVersionExpiration: { noncurrentDays: 30 },
+        });
+      expect(r.one("aws:secretsmanager/secret:Secret").inputs.recoveryWindowInDays).to.equal(
+        stack === "prod" ? 7 : 0,
+      );
+    });
+
+    it(`the jobs run as ${stack === "prod" ? "the configured service principal, granted what they use" : "the deploying identity"}`, () => {
+      const principal = "8d23ae77-912e-4a19-81e4-b9c3f5cc9349";
+      const jobs = r.all("databricks:index/job:Job");
+      expect(jobs).to.have.length(2);
+      const grants = r.all("databricks:index/grant:Grant");
+      for (const job of jobs) {
+        const cluster = ((job.inputs.tasks as Json[])[0].newCluster ?? {}) as Json;
+        if (stack === "prod") {
+          expect(job.inputs.runAs).to.deep.equal({ servicePrincipalName: principal });
+          expect(cluster.singleUserName).to.equal(principal);
+        } else {
+          expect(job.inputs.runAs).to.equal(undefined);
+          expect(cluster.singleUserName).to.not.equal(principal);
+        }
+      }
+      if (stack === "dev") {
+        expect(grants).to.deep.equal([]);
+        return;
+      }
+      for (const grant of grants) expect(grant.inputs.principal).to.equal(principal);
+      const privilegesOn = (key: string) =>
+        grants
+          .filter((grant) => grant.inputs[key] !== undefined)
+          .map((grant) => grant.inputs.privileges as string[]);
+      expect(privilegesOn("catalog")).to.deep.equal([["USE_CATALOG"]]);
+      expect(privilegesOn("credential")).to.deep.equal([["ACCESS"]]);
+      // Only the checkpoints volume is written; the landed topics and the wheel are read.
+      expect(
+        privilegesOn("volume").filter((privileges) => privileges.includes("WRITE_VOLUME")),
+      ).to.have.length(1);
+      expect(privilegesOn("volume")).to.have.length(3);
+      expect(privilegesOn("schema")).to.have.length(3);
+    });
+
+    it("Kafka keeps RF replicas with min.insync.replicas RF - 1 (3 and 2 in prod)", () => {
+      for (const topic of r.all("aws:msk/topic:Topic"))
+        expect(topic.inputs.replicationFactor).to.equal(expected.replication);
+      expect(r.one("aws:msk/configuration:Configuration").inputs.serverProperties).to.include(
+        `min.insync.replicas=${expected.replication - 1}\n`,
+      );
+    });
+
     it("passes every rule of the CrossGuard policy pack", async () => {
       const resources = asPolicyResources(run);
       const violations: string[] = [];
-      for (const policy of policies) {
+      // The hardening rules need providers and parents: test/infra/monitoring.test.ts runs them.
+      for (const policy of [...policies, ...securityPolicies]) {
         const report = (message: string) => violations.push(`${policy.name}: ${message}`);
         if ("validateStack" in policy) {
           await (policy as StackValidationPolicy).validateStack(

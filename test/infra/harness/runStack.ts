@@ -47,7 +47,12 @@ function computedState(
         executionArn: `arn:aws:execute-api:${REGION}:${ACCOUNT_ID}:api0id`,
       };
     case "aws:apigateway/stage:Stage":
-      return { invokeUrl: `https://api0id.execute-api.${REGION}.amazonaws.com/${inputs.stageName}` };
+      return {
+        invokeUrl: `https://api0id.execute-api.${REGION}.amazonaws.com/${inputs.stageName}`,
+        arn: `arn:aws:apigateway:${REGION}::/restapis/api0id/stages/${inputs.stageName}`,
+      };
+    case "aws:wafv2/webAcl:WebAcl":
+      return { arn: `arn:aws:wafv2:${REGION}:${ACCOUNT_ID}:regional/webacl/${named}/0a1b2c3d` };
     case "aws:apigateway/apiKey:ApiKey":
       return { value: "mock-api-key-0123456789abcdef" };
     case "aws:lb/loadBalancer:LoadBalancer":
