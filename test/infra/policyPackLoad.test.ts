@@ -21,7 +21,7 @@ import { readFileSync } from "fs";
 import * as emptyProto from "google-protobuf/google/protobuf/empty_pb";
 import * as structProto from "google-protobuf/google/protobuf/struct_pb";
 import * as path from "path";
-import { tlsOnlyBucketPolicy } from "../../infra/iam";
+import { serviceTrustPolicy, tlsOnlyBucketPolicy } from "../../infra/iam";
 
 const ROOT = path.join(__dirname, "..", "..");
 const PACK_DIR = path.join(ROOT, "infra", "policy");
@@ -34,8 +34,8 @@ interface FakeResource {
   protect?: boolean;
   parent?: string;
   providerProps?: Record<string, unknown>;
-  /** Resources of the same case this one depends on, through the named property (a bucket, a VPC). */
-  dependsOn?: { property: string; names: string[] };
+  /** Resources of the same case this one depends on, by the property that refers to them (a bucket, a VPC). */
+  dependsOn?: Record<string, string[]>;
 }
 
 const urnOf = (resource: FakeResource) =>
@@ -81,12 +81,13 @@ function analyzeStackRequest(resources: FakeResource[]): analyzerProto.AnalyzeSt
       entry.setUrn(urnOf(resource));
       entry.setProperties(structProto.Struct.fromJavaScript(resource.props as never));
       entry.setOptions(options(resource));
-      if (resource.dependsOn) {
-        const urns = resource.dependsOn.names.map((name) => urnOf(byName.get(name) as FakeResource));
-        entry.setDependenciesList(urns);
+      const urnsOf = (names: string[]) => names.map((name) => urnOf(byName.get(name) as FakeResource));
+      const dependsOn = Object.entries(resource.dependsOn ?? {});
+      entry.setDependenciesList(urnsOf(dependsOn.flatMap(([, names]) => names)));
+      for (const [property, names] of dependsOn) {
         const deps = new analyzerProto.AnalyzerPropertyDependencies();
-        deps.setUrnsList(urns);
-        entry.getPropertydependenciesMap().set(resource.dependsOn.property, deps);
+        deps.setUrnsList(urnsOf(names));
+        entry.getPropertydependenciesMap().set(property, deps);
       }
       return entry;
     }),
@@ -105,13 +106,13 @@ const onBucket = (type: string, props: Record<string, unknown>, of = "data"): Fa
   type,
   name: "companion",
   props: { ...props, bucket: of },
-  dependsOn: { property: "bucket", names: [of] },
+  dependsOn: { bucket: [of] },
 });
 const onVpc = (type: string, props: Record<string, unknown>, of = "vpc"): FakeResource => ({
   type,
   name: "companion",
   props: { ...props, vpcId: of },
-  dependsOn: { property: "vpcId", names: [of] },
+  dependsOn: { vpcId: [of] },
 });
 const vpc = (name = "vpc"): FakeResource => ({ type: VPC, name, props: {} });
 const resource = (
@@ -136,6 +137,26 @@ const MSK = {
   encryptionInfo: { encryptionInTransit: { clientBroker: "TLS", inCluster: true } },
   clientAuthentication: { sasl: { iam: true }, unauthenticated: false },
 };
+const PROD = { stack: "prod" };
+const INSTANCE = "aws:ec2/instance:Instance";
+const KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/k";
+const trustedBy = (source?: Parameters<typeof serviceTrustPolicy>[1]) =>
+  resource("aws:iam/role:Role", {
+    assumeRolePolicy: JSON.stringify(serviceTrustPolicy(["kafkaconnect.amazonaws.com"], source)),
+  });
+/** A prod API stage, a web ACL with `rules` and the association between them. */
+const stageWithAcl = (rules: Record<string, unknown>[]): FakeResource[] => [
+  { type: "aws:apigateway/stage:Stage", name: "stage", props: { stageName: "v1" }, ...PROD },
+  { type: "aws:wafv2/webAcl:WebAcl", name: "acl", props: { rules }, ...PROD },
+  {
+    type: "aws:wafv2/webAclAssociation:WebAclAssociation",
+    name: "association",
+    props: { resourceArn: "stage", webAclArn: "acl" },
+    dependsOn: { resourceArn: ["stage"], webAclArn: ["acl"] },
+    ...PROD,
+  },
+];
+const proxy = (name: string, stack = "prod"): FakeResource => ({ type: INSTANCE, name, props: {}, stack });
 const DATA_LAKE_PARENT =
   "urn:pulumi:prod::pinterest-pipeline::pinterest:pipeline:DataLake::pinpipe-prod-data-lake";
 
@@ -261,6 +282,101 @@ const FIXTURES: Record<string, Fixture> = {
       { tags: { stack: "dev" } },
       { providerProps: { region: "us-east-1" } },
     ),
+  },
+  "service-trust-source-conditions": {
+    kind: "resource",
+    pass: trustedBy({ account: "123456789012", arnLike: "arn:*" }),
+    fail: trustedBy(),
+  },
+  "rest-proxy-behind-its-load-balancer": {
+    kind: "resource",
+    pass: resource("aws:ec2/securityGroup:SecurityGroup", {
+      ingress: [{ protocol: "tcp", fromPort: 8082, toPort: 8082, securityGroups: ["sg-nlb"] }],
+    }),
+    fail: resource("aws:ec2/securityGroup:SecurityGroup", {
+      ingress: [{ protocol: "tcp", fromPort: 8082, toPort: 8082, cidrBlocks: ["10.40.0.0/16"] }],
+    }),
+  },
+  "prod-api-iam-authorization": {
+    kind: "resource",
+    pass: resource("aws:apigateway/method:Method", { httpMethod: "POST", authorization: "AWS_IAM" }, PROD),
+    fail: resource("aws:apigateway/method:Method", { httpMethod: "POST", authorization: "NONE" }, PROD),
+  },
+  "prod-no-stream-admin": {
+    kind: "resource",
+    pass: resource(
+      "aws:apigateway/integration:Integration",
+      { uri: "arn:aws:apigateway:us-east-1:kinesis:action/PutRecords" },
+      PROD,
+    ),
+    fail: resource(
+      "aws:apigateway/integration:Integration",
+      { uri: "arn:aws:apigateway:us-east-1:kinesis:action/DeleteStream" },
+      PROD,
+    ),
+  },
+  "prod-api-waf": {
+    kind: "stack",
+    pass: stageWithAcl([
+      { name: "rate", statement: { rateBasedStatement: { limit: 1000, aggregateKeyType: "IP" } } },
+    ]),
+    fail: stageWithAcl([{ name: "managed", statement: {} }]),
+  },
+  "prod-kafka-durability": {
+    kind: "resource",
+    pass: resource(
+      "aws:msk/configuration:Configuration",
+      { serverProperties: "default.replication.factor=3\nmin.insync.replicas=2\n" },
+      PROD,
+    ),
+    fail: resource(
+      "aws:msk/configuration:Configuration",
+      { serverProperties: "default.replication.factor=3\nmin.insync.replicas=1\n" },
+      PROD,
+    ),
+  },
+  "ec2-auto-recovery": {
+    kind: "resource",
+    pass: resource(INSTANCE, { maintenanceOptions: { autoRecovery: "default" } }),
+    fail: resource(INSTANCE, { maintenanceOptions: { autoRecovery: "disabled" } }),
+  },
+  "prod-rest-proxy-redundant": {
+    kind: "stack",
+    pass: [proxy("proxy-a"), proxy("proxy-b")],
+    fail: [proxy("proxy-a")],
+  },
+  "s3-noncurrent-versions-expire": {
+    kind: "stack",
+    pass: [
+      bucket(),
+      onBucket("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", {
+        rules: [{ id: "old", status: "Enabled", noncurrentVersionExpiration: { noncurrentDays: 30 } }],
+      }),
+    ],
+    fail: [
+      bucket(),
+      onBucket("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", {
+        rules: [{ id: "mpu", status: "Enabled", abortIncompleteMultipartUpload: { daysAfterInitiation: 7 } }],
+      }),
+    ],
+  },
+  "secret-recovery-window": {
+    kind: "resource",
+    pass: resource("aws:secretsmanager/secret:Secret", { recoveryWindowInDays: 7 }, PROD),
+    fail: resource("aws:secretsmanager/secret:Secret", { recoveryWindowInDays: 0 }, PROD),
+  },
+  "customer-key-everywhere": {
+    kind: "stack",
+    pass: [
+      { type: "aws:kms/key:Key", name: "key", props: {} },
+      { type: INSTANCE, name: "proxy", props: { rootBlockDevice: { encrypted: true, kmsKeyId: KEY_ARN } } },
+      { type: "aws:sns/topic:Topic", name: "alarms", props: { kmsMasterKeyId: KEY_ARN } },
+    ],
+    fail: [
+      { type: "aws:kms/key:Key", name: "key", props: {} },
+      { type: INSTANCE, name: "proxy", props: { rootBlockDevice: { encrypted: true, kmsKeyId: KEY_ARN } } },
+      { type: "aws:sns/topic:Topic", name: "alarms", props: {} },
+    ],
   },
 };
 
