@@ -13,7 +13,7 @@ from pyspark.sql import functions as F
 
 from . import cli
 from .cleaning import CLEANERS, Cleaned, deduplicate
-from .contract import QUARANTINE_TABLE, SILVER_TABLES, TABLES, topic_dir, topic_names
+from .contract import QUARANTINE_TABLE, SILVER_TABLES, TABLES, job_tables, topic_dir, topic_names
 from .errors import UsageError
 from .gold import compute_gold
 from .session import get_spark
@@ -67,6 +67,7 @@ def run_batch(spark: SparkSession, input_root: str, output: Output, topics: dict
     table and the gold queries (the SQL of contract/gold, over the cached rows); row counts come from the Delta commits, so no table
     is read back. Independent tables are computed and written from several threads at once: a single write
     leaves the cores idle while the driver plans and commits."""
+    output.declare(spark, job_tables("batch"))
     with ThreadPoolExecutor(max_workers=len(TABLES)) as pool:
         silver_runs = dict(
             zip(

@@ -6,6 +6,7 @@ wheel carries it and the jobs need nothing from the repository on Databricks.
 
 import json
 import re
+from dataclasses import dataclass
 from importlib.resources import files
 
 from .errors import UsageError
@@ -99,3 +100,75 @@ def table_properties(name: str) -> dict[str, str]:
     if name not in DECLARED_TABLES:
         raise KeyError(f"table {name} is not in contract.json: use one of {', '.join(DECLARED_TABLES)}")
     return {**_TABLE_PROPERTIES["default"], **_TABLE_PROPERTIES.get(name, {})}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    comment: str
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table the contract declares: its columns in order, its comment and which job writes it."""
+
+    name: str
+    columns: tuple[Column, ...]
+    comment: str
+    job: str  # "batch" or "stream": the job, and the output location, that holds the table
+
+
+def _columns(specs: list[dict]) -> tuple[Column, ...]:
+    return tuple(Column(spec["name"], spec["type"], spec.get("comment", "")) for spec in specs)
+
+
+def _declared_tables() -> dict[str, Table]:
+    stream = _CONTRACT["stream"]
+    quarantine = _CONTRACT["quarantine"]
+    tables = [
+        *(
+            Table(spec["name"], _columns(spec["columns"]), spec.get("comment", ""), "batch")
+            for spec in _CONTRACT["silver"].values()
+        ),
+        Table(
+            quarantine["batch"], _columns(quarantine["columns"]), quarantine.get("batchComment", ""), "batch"
+        ),
+        *(
+            Table(spec["name"], _columns(spec["columns"]), spec.get("comment", ""), "batch")
+            for spec in _CONTRACT["gold"]
+        ),
+        *(
+            Table(
+                stream["tables"][table],
+                _columns(_CONTRACT["silver"][table]["columns"] + stream["extraColumns"]),
+                stream.get("comments", {}).get(table, ""),
+                "stream",
+            )
+            for table in TABLES
+        ),
+        Table(
+            quarantine["stream"],
+            _columns(quarantine["columns"]),
+            quarantine.get("streamComment", ""),
+            "stream",
+        ),
+        *(
+            Table(spec["name"], _columns(spec["columns"]), spec.get("comment", ""), "stream")
+            for spec in _CONTRACT["metrics"]
+        ),
+    ]
+    return {table.name: table for table in tables}
+
+
+# Every declared table by name, with its columns' types and comments (docs/contract.md); ddl.py turns them into DDL.
+TABLE_SPECS: dict[str, Table] = _declared_tables()
+if set(TABLE_SPECS) != set(DECLARED_TABLES):
+    raise RuntimeError(
+        f"contract.json: declared tables {sorted(TABLE_SPECS)} differ from {sorted(DECLARED_TABLES)}"
+    )
+
+
+def job_tables(job: str) -> tuple[str, ...]:
+    """The tables one job writes ("batch" or "stream"), in the contract's order."""
+    return tuple(name for name, table in TABLE_SPECS.items() if table.job == job)
