@@ -9,6 +9,28 @@ export type StreamMode = "on-demand" | "provisioned";
 export type WebserverAccessMode = "PRIVATE_ONLY" | "PUBLIC_ONLY";
 export type KmsKeyMode = "aws-managed" | "customer";
 
+/** Sizes a SQL warehouse takes (Databricks SQL Warehouses API, create: cluster_size), smallest first. */
+export const WAREHOUSE_SIZES = [
+  "2X-Small",
+  "X-Small",
+  "Small",
+  "Medium",
+  "Large",
+  "X-Large",
+  "2X-Large",
+  "3X-Large",
+  "4X-Large",
+  "5X-Large",
+] as const;
+export type WarehouseSize = (typeof WAREHOUSE_SIZES)[number];
+
+export interface WarehouseSettings {
+  size: WarehouseSize;
+  /** Idle minutes before it stops; the API takes 0 (never) or 10 and more, and this program refuses 0. */
+  autoStopMinutes: number;
+  serverless: boolean;
+}
+
 /** The retention periods CloudWatch Logs accepts (PutRetentionPolicy's retentionInDays). */
 export const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
@@ -89,6 +111,8 @@ export interface StackConfig<Secret = string> {
     streamJobPaused: boolean;
     storage: DatabricksStorage;
     catalog: string | undefined;
+    /** The SQL warehouse that runs the tables' DDL and serves the views. */
+    warehouse: WarehouseSettings;
   };
   /** The `owner` default tag of every AWS resource (with `stack` and `prefix`). */
   owner: string;
@@ -168,6 +192,9 @@ const KEYS = {
   streamJobPaused: { example: "false" },
   databricksStorage: { example: "unity-catalog" },
   databricksCatalog: { optional: true, example: "analytics" },
+  sqlWarehouseSize: { example: "2X-Small" },
+  sqlWarehouseAutoStopMinutes: { example: "10" },
+  sqlWarehouseServerless: { example: "true" },
   owner: { example: "data-platform" },
   alarmEmails: { optional: true, example: "oncall@example.com,data@example.com" },
   alarmApi5xxErrors: { example: "5" },
@@ -473,6 +500,12 @@ export function parseConfig(raw: Record<string, string>, stack: string): StackCo
       streamJobPaused: bool("streamJobPaused", false),
       storage: databricksStorage,
       catalog: str("databricksCatalog", "", /^[a-zA-Z0-9_]+$/, "a Unity Catalog catalog name") || undefined,
+      warehouse: {
+        size: oneOf<WarehouseSize>("sqlWarehouseSize", "2X-Small", WAREHOUSE_SIZES),
+        // The API takes 0 (never stop) or at least 10 (Databricks SQL Warehouses API, create: auto_stop_mins).
+        autoStopMinutes: int("sqlWarehouseAutoStopMinutes", 10, 10, 1440),
+        serverless: bool("sqlWarehouseServerless", true),
+      },
     },
     owner: str(
       "owner",

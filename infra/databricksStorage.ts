@@ -87,6 +87,8 @@ export interface UnityCatalogStorage {
   ready: pulumi.Resource[];
   /** The volume that holds the job wheel. */
   artifactsVolume: databricks.Volume;
+  /** The schemas of the jobs' tables, which the declared tables go in. */
+  tableSchemas: databricks.Schema[];
 }
 
 const json = (value: unknown) => JSON.stringify(value);
@@ -225,6 +227,7 @@ export function unityCatalogStorage(
     serviceCredential: serviceCredential.name,
     ready: [...tableSchemas, topics, checkpoints, artifactsVolume, kinesis.role, kinesis.policy],
     artifactsVolume,
+    tableSchemas,
   };
 }
 

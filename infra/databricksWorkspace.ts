@@ -4,7 +4,8 @@
 import * as aws from "@pulumi/aws";
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
-import { DatabricksAuth, DatabricksStorage } from "./config";
+import { Catalog, TableLocation } from "./catalog";
+import { DatabricksAuth, DatabricksStorage, WarehouseSettings } from "./config";
 import {
   mountStorage,
   storageLayout,
@@ -57,6 +58,10 @@ export interface DatabricksWorkspaceArgs {
   topicsPrefix: string;
   streamArns: pulumi.Input<string>[];
   forceDestroy: boolean;
+  /** The SQL warehouse of the declared tables and views (infra/catalog.ts). */
+  warehouse: WarehouseSettings;
+  /** Pulumi `protect` on the declared tables. */
+  protectTables: boolean;
 }
 
 export interface JobCommandLines {
@@ -117,6 +122,8 @@ export class DatabricksWorkspace extends pulumi.ComponentResource {
   readonly dataRoot: string;
   readonly batchJob: databricks.Job;
   readonly streamJob: databricks.Job;
+  /** The declared tables, views and SQL warehouse; none in mount mode without a catalog (docs/deploying.md). */
+  readonly catalog: Catalog | undefined;
 
   constructor(name: string, args: DatabricksWorkspaceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pinterest:pipeline:DatabricksWorkspace", name, {}, opts);
@@ -163,6 +170,7 @@ export class DatabricksWorkspace extends pulumi.ComponentResource {
     let instanceProfileArn: pulumi.Output<string> | undefined;
     let serviceCredential: string | undefined;
     let uploadWheel: (path: string) => pulumi.Resource;
+    let tables: { location: TableLocation; schemas: pulumi.Resource[] } | undefined;
     if (args.storage === "unity-catalog") {
       const names = unityCatalogNames(args.prefix);
       const catalogName = args.catalog ?? names.catalog;
@@ -185,6 +193,7 @@ export class DatabricksWorkspace extends pulumi.ComponentResource {
         inWorkspace,
       );
       ready = uc.ready;
+      tables = { location: { catalog: catalogName, schemas: args.schemaNames }, schemas: uc.tableSchemas };
       serviceCredential = names.serviceCredential;
       uploadWheel = (path) =>
         new databricks.File(
@@ -235,6 +244,8 @@ export class DatabricksWorkspace extends pulumi.ComponentResource {
           )
         : [];
       ready = [mount.mount, ...schemas];
+      // Only a catalog's schemas get declared tables: without one the jobs write path tables under the mount.
+      if (args.catalog) tables = { location: { catalog: args.catalog, schemas: args.schemaNames }, schemas };
       uploadWheel = (path) =>
         new databricks.WorkspaceFile(
           `${name}-wheel`,
@@ -242,6 +253,23 @@ export class DatabricksWorkspace extends pulumi.ComponentResource {
           inWorkspace,
         );
     }
+
+    this.catalog =
+      tables &&
+      new Catalog(
+        `${name}-tables`,
+        {
+          prefix: args.prefix,
+          location: tables.location,
+          schemas: tables.schemas,
+          warehouse: args.warehouse,
+          tags: args.tags,
+          protectTables: args.protectTables,
+        },
+        { parent: this, providers: [provider] },
+      );
+    // The jobs start once their tables exist: the continuous stream job runs as soon as it is created.
+    if (this.catalog) ready.push(this.catalog);
 
     const layout = storageLayout(plan);
     this.dataRoot = layout.input;

@@ -167,6 +167,8 @@ const workspace = new DatabricksWorkspace(
     topicsPrefix,
     streamArns: stream.streamArns,
     forceDestroy: config.dataLake.forceDestroy,
+    warehouse: config.databricks.warehouse,
+    protectTables: config.hardening.protectDataBucket,
   },
   inStack,
 );
@@ -236,3 +238,6 @@ export const dagBucket = orchestration.dagBucket.bucket;
 export const mwaaUrl = orchestration.webserverUrl;
 export const alarmTopicArn = monitoring.alarmTopic.arn;
 export const dashboardUrl = monitoring.dashboardUrl;
+// The SQL warehouse of the declared tables and the serving views (docs/deploying.md); none without a catalog.
+export const sqlWarehouseId = workspace.catalog?.warehouse.id;
+export const sqlWarehouseHttpPath = workspace.catalog?.warehouse.odbcParams.path;

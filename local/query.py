@@ -11,10 +11,9 @@ import argparse
 import json
 import sys
 
-from pyspark.errors import PySparkException
-
 from pinterest_jobs.lake_views import register
 from pinterest_jobs.session import get_spark
+from pyspark.errors import PySparkException
 
 
 def _value(value: object) -> object:

@@ -8,12 +8,13 @@ from synthetic_posts import write_sink_layout
 from pinterest_jobs import batch, metrics, stream
 from pinterest_jobs.cleaning import CLEANERS, deduplicate
 from pinterest_jobs.contract import (
+    CATALOG_TABLES,
     QUARANTINE_TABLE,
     SILVER_TABLES,
     STREAM_QUARANTINE_TABLE,
     STREAM_TABLES,
-    TABLE_SPECS,
     TABLES,
+    catalog_table,
     job_tables,
     table_properties,
     topic_names,
@@ -48,7 +49,7 @@ def frames_the_jobs_write(spark) -> dict:
 def test_the_ddl_gives_every_table_the_schema_the_jobs_write(spark, tmp_path):
     output = Output(str(tmp_path))
     frames = frames_the_jobs_write(spark)
-    assert set(frames) == set(TABLE_SPECS)
+    assert set(frames) == {table.name for table in CATALOG_TABLES}
     for name, frame in frames.items():
         spark.sql(create_table_sql(name, output.sql_ref(name)))
         assert columns(output.read(spark, name).schema) == columns(frame.schema), name
@@ -59,10 +60,10 @@ def test_the_ddl_carries_the_contracts_comments_and_properties(spark, tmp_path):
     name = STREAM_TABLES["pin"]
     spark.sql(create_table_sql(name, output.sql_ref(name)))
     detail = output.delta(spark, name).detail().first()
-    assert detail["description"] == TABLE_SPECS[name].comment
+    assert detail["description"] == catalog_table(name).comment
     assert {key: detail["properties"][key] for key in table_properties(name)} == table_properties(name)
     comments = {field.name: field.metadata.get("comment", "") for field in output.read(spark, name).schema}
-    assert comments == {column.name: column.comment for column in TABLE_SPECS[name].columns}
+    assert comments == {column.name: column.comment for column in catalog_table(name).columns}
 
 
 def test_the_batch_job_writes_into_the_declared_tables_and_keeps_their_comments(spark, tmp_path):
@@ -74,12 +75,12 @@ def test_the_batch_job_writes_into_the_declared_tables_and_keeps_their_comments(
     for name in job_tables("batch"):
         schema = output.read(spark, name).schema
         assert [(field.name, field.dataType.simpleString()) for field in schema] == [
-            (column.name, column.type) for column in TABLE_SPECS[name].columns
+            (column.name, column.type) for column in catalog_table(name).columns
         ], name
         assert {field.name: field.metadata.get("comment", "") for field in schema} == {
-            column.name: column.comment for column in TABLE_SPECS[name].columns
+            column.name: column.comment for column in catalog_table(name).columns
         }, name
-        assert output.delta(spark, name).detail().first()["description"] == TABLE_SPECS[name].comment
+        assert output.delta(spark, name).detail().first()["description"] == catalog_table(name).comment
 
 
 @pytest.mark.parametrize(
@@ -87,7 +88,10 @@ def test_the_batch_job_writes_into_the_declared_tables_and_keeps_their_comments(
     [
         (("`country` string", "`nation` string"), "column country (string) is missing"),
         (("`country` string", "`country` int"), "column country is int, the contract says string"),
-        (("`timestamp` timestamp", "`timestamp` timestamp, `extra` int"), "column extra is not in the contract"),
+        (
+            ("`timestamp` timestamp", "`timestamp` timestamp, `extra` int"),
+            "column extra is not in the contract",
+        ),
     ],
 )
 def test_a_table_whose_columns_differ_stops_the_job_in_one_line_naming_table_and_column(

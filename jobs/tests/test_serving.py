@@ -19,9 +19,23 @@ SILVER = {
 }
 STREAM = {
     # ind 2 is in silver too, with other values: the views must keep silver's row.
-    "pin": [(2, "travel", 9999, "Zed"), (3, "travel", 70, "Cy"), (4, "travel", 10, "Di"), (5, "travel", 5, "Ed")],
-    "geo": [(2, "Peru", "2022-01-01"), (3, "Chad", "2020-01-01"), (4, "Chad", "2020-02-01"), (5, "Chad", "2021-01-01")],
-    "user": [(2, "Zed Zu", 60, "2019-01-01"), (3, "Cy Dunn", 40, "2017-01-01"), (4, "Di Roe", 22, "2017-03-01")],
+    "pin": [
+        (2, "travel", 9999, "Zed"),
+        (3, "travel", 70, "Cy"),
+        (4, "travel", 10, "Di"),
+        (5, "travel", 5, "Ed"),
+    ],
+    "geo": [
+        (2, "Peru", "2022-01-01"),
+        (3, "Chad", "2020-01-01"),
+        (4, "Chad", "2020-02-01"),
+        (5, "Chad", "2021-01-01"),
+    ],
+    "user": [
+        (2, "Zed Zu", 60, "2019-01-01"),
+        (3, "Cy Dunn", 40, "2017-01-01"),
+        (4, "Di Roe", 22, "2017-03-01"),
+    ],
 }
 # The union by hand: silver, and the stream rows whose key silver lacks (3, 4, 5; user 3, 4).
 UNION = {table: SILVER[table] + [row for row in STREAM[table] if row[0] != 2] for table in TABLES}
@@ -50,18 +64,19 @@ def test_now_views_hold_silver_and_the_streams_new_keys_once_from_silver(spark, 
     assert set(NOW_VIEWS.values()) | set(GOLD_NOW_VIEWS.values()) <= set(names)
     pin_now = spark.table(NOW_VIEWS["pin"])
     assert pin_now.columns[-1] == "origin"
-    assert result(pin_now.select("ind", "category", "poster_name", "origin"), [
-        "ind", "category", "poster_name", "origin"
-    ]) == [
+    assert result(
+        pin_now.select("ind", "category", "poster_name", "origin"),
+        ["ind", "category", "poster_name", "origin"],
+    ) == [
         (1, "art", "Ann", "batch"),
         (2, "art", "Bo", "batch"),
         (3, "travel", "Cy", "stream"),
         (4, "travel", "Di", "stream"),
         (5, "travel", "Ed", "stream"),
     ]
-    assert result(spark.table(NOW_VIEWS["user"]).select("ind", "user_name", "origin"), [
-        "ind", "user_name", "origin"
-    ]) == [(1, "Ann Lee", "batch"), (2, "Bo Ray", "batch"), (3, "Cy Dunn", "stream"), (4, "Di Roe", "stream")]
+    assert result(
+        spark.table(NOW_VIEWS["user"]).select("ind", "user_name", "origin"), ["ind", "user_name", "origin"]
+    ) == [(1, "Ann Lee", "batch"), (2, "Bo Ray", "batch"), (3, "Cy Dunn", "stream"), (4, "Di Roe", "stream")]
     assert spark.table(NOW_VIEWS["geo"]).where("ind = 2").select("country").first()[0] == "Chad"
 
 
@@ -73,10 +88,13 @@ def test_each_gold_now_view_is_the_gold_query_over_the_union(spark, tmp_path):
         columns = list(GOLD_COLUMNS[name])
         assert result(spark.table(view), columns) == result(expected[name], columns), name
     # By hand: Chad has art 2 (silver) and travel 3 (stream only); silver alone says art.
-    assert result(spark.table(GOLD_NOW_VIEWS["popular_category_by_country"]), list(
-        GOLD_COLUMNS["popular_category_by_country"]
-    )) == [("Chad", "travel", 3)]
-    assert result(spark.table(GOLD_NOW_VIEWS["users_joined_by_year"]), ["post_year", "number_users_joined"]) == [
+    assert result(
+        spark.table(GOLD_NOW_VIEWS["popular_category_by_country"]),
+        list(GOLD_COLUMNS["popular_category_by_country"]),
+    ) == [("Chad", "travel", 3)]
+    assert result(
+        spark.table(GOLD_NOW_VIEWS["users_joined_by_year"]), ["post_year", "number_users_joined"]
+    ) == [
         (2016, 2),
         (2017, 2),
     ]

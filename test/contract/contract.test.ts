@@ -136,6 +136,14 @@ print(json.dumps({
   "gold": list(c.GOLD_TABLES),
   "metrics": list(c.METRIC_TABLES),
   "trending": {"windowMinutes": c.TRENDING_WINDOW_MINUTES, "top": c.TRENDING_TOP},
+  "catalog": [
+    {"schema": t.schema, "name": t.name, "comment": t.comment,
+     "columns": [{"name": col.name, "type": col.type, "comment": col.comment} for col in t.columns]}
+    for t in c.CATALOG_TABLES
+  ],
+  "origin": {"name": c.ORIGIN_COLUMN.name, "type": c.ORIGIN_COLUMN.type, "comment": c.ORIGIN_COLUMN.comment},
+  "nowViews": [c.now_view_name(n) for n in ["pin", *c.GOLD_TABLES]],
+  "nowComments": [c.now_view_comment(t) for t in c.TABLES] + [c.gold_now_view_comment(g) for g in c.GOLD_TABLES],
   "tableProperties": {t: c.table_properties(t) for t in c.DECLARED_TABLES},
 }))`;
     python = JSON.parse(execFileSync(JOBS_PYTHON, ["-c", script], { encoding: "utf8" }));
@@ -158,6 +166,13 @@ print(json.dumps({
       gold: contract.GOLD_TABLES,
       metrics: contract.METRIC_TABLES,
       trending: contract.TRENDING,
+      catalog: contract.CATALOG_TABLES,
+      origin: contract.ORIGIN_COLUMN,
+      nowViews: ["pin", ...contract.GOLD_TABLES].map(contract.nowViewName),
+      nowComments: [
+        ...contract.TABLES.map(contract.nowViewComment),
+        ...contract.GOLD.map(contract.goldNowViewComment),
+      ],
       tableProperties: Object.fromEntries(
         contract.DECLARED_TABLES.map((name) => [name, contract.tableProperties(name)]),
       ),

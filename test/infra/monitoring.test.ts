@@ -9,6 +9,7 @@ import {
   StackValidationPolicy,
 } from "@pulumi/policy";
 import { expect } from "chai";
+import { CATALOG_TABLES } from "../../contract";
 import { alarmSpecs, AlarmTargets } from "../../infra/alarms";
 import { parseConfig } from "../../infra/config";
 import { dashboardUrl, dashboardWidgets } from "../../infra/dashboard";
@@ -577,13 +578,21 @@ for (const stack of ["dev", "prod"] as const) {
         ).to.equal("AES256");
       });
 
-      it(`the data bucket is ${stack === "prod" ? "" : "not "}protected, and nothing else is`, () => {
+      it(`the data bucket and the declared tables are ${stack === "prod" ? "" : "not "}protected, and nothing else is`, () => {
         const protectedNames = run.resources
           .filter((resource) => resource.protect)
           .map((resource) => resource.name);
         if (stack === "prod") {
           expect(protectedNames).to.include.members([`${prefix}-data-lake-bucket`, `${prefix}-data-lake`]);
-          for (const name of protectedNames) expect(name).to.match(new RegExp(`^${prefix}-data-lake`));
+          const tables = run.resources.filter(
+            (resource) =>
+              resource.type === "databricks:index/sqlTable:SqlTable" &&
+              resource.inputs.tableType === "MANAGED",
+          );
+          expect(tables).to.have.length(CATALOG_TABLES.length);
+          for (const table of tables) expect(table.protect, table.name).to.equal(true);
+          for (const name of protectedNames.filter((name) => !tables.some((table) => table.name === name)))
+            expect(name).to.match(new RegExp(`^${prefix}-data-lake`));
         } else {
           expect(protectedNames).to.deep.equal([]);
         }

@@ -270,6 +270,20 @@ export const NAME_LIMITS: Record<string, NameLimit> = {
     source: "Databricks, Unity Catalog names: up to 255 characters",
     confirmed: false,
   },
+  "databricks:index/sqlTable:SqlTable": {
+    property: "name",
+    maxLength: 255,
+    pattern: /^[a-z0-9_]+$/,
+    source:
+      "Databricks, Unity Catalog requirements, securable object naming: up to 255 characters, stored lower case (tables and views alike)",
+    confirmed: true,
+  },
+  "databricks:index/sqlEndpoint:SqlEndpoint": {
+    property: "name",
+    maxLength: 99,
+    source: "Databricks SQL Warehouses API, create: name unique within an org, less than 100 characters",
+    confirmed: true,
+  },
   "databricks:index/job:Job": {
     property: "name",
     maxLength: 4096,

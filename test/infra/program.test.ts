@@ -191,6 +191,8 @@ for (const stack of ["dev", "prod"] as const) {
             "dataBucket",
             "dataRoot",
             "mwaaUrl",
+            "sqlWarehouseHttpPath",
+            "sqlWarehouseId",
             "streamJobId",
             "streams",
             "topics",
@@ -209,6 +211,11 @@ for (const stack of ["dev", "prod"] as const) {
         expect(run.outputs.batchJobId).to.equal(r.one("databricks:index/job:Job", "-batch-job").id);
         expect(run.outputs.streamJobId).to.equal(r.one("databricks:index/job:Job", "-stream-job").id);
         expect(run.outputs.mwaaUrl).to.match(/^https:\/\/.+\.airflow\.us-east-1\.on\.aws$/);
+        const warehouse = r.one("databricks:index/sqlEndpoint:SqlEndpoint");
+        expect(run.outputs.sqlWarehouseId).to.equal(warehouse.id);
+        expect(run.outputs.sqlWarehouseHttpPath).to.equal(
+          (warehouse.state.odbcParams as { path: string }).path,
+        );
       });
 
       it("only the API key is a secret output", () => {
@@ -221,6 +228,7 @@ for (const stack of ["dev", "prod"] as const) {
       expect(components.map((component) => component.type).sort()).to.deep.equal(
         [
           "BatchIngestion",
+          "Catalog",
           "DataLake",
           "DatabricksWorkspace",
           // prod encrypts with a customer-managed key (kmsKey: customer in Pulumi.prod.yaml).

@@ -58,8 +58,12 @@ describe("program variants (mocks)", function () {
       );
     });
 
-    it("declares no Unity Catalog object", () => {
+    // Without databricksCatalog the jobs write path tables under the mount: no declared table, view or warehouse
+    // (docs/deploying.md, "The catalog and the serving views").
+    it("declares no Unity Catalog object, table, view or SQL warehouse", () => {
       for (const type of [
+        "databricks:index/sqlTable:SqlTable",
+        "databricks:index/sqlEndpoint:SqlEndpoint",
         "databricks:index/storageCredential:StorageCredential",
         "databricks:index/credential:Credential",
         "databricks:index/externalLocation:ExternalLocation",

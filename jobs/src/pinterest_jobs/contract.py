@@ -53,6 +53,82 @@ TRENDING_WINDOW_MINUTES: int = _CONTRACT["trending"]["windowMinutes"]
 TRENDING_TOP: int = _CONTRACT["trending"]["top"]
 
 
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    comment: str
+
+
+@dataclass(frozen=True)
+class CatalogTable:
+    """A Delta table the jobs write, as the catalog declares it; `schema` is `batch` or `stream`."""
+
+    name: str
+    schema: str
+    comment: str
+    columns: tuple[Column, ...]
+
+
+def _columns(columns: list[dict]) -> tuple[Column, ...]:
+    return tuple(Column(column["name"], column["type"], column["comment"]) for column in columns)
+
+
+def _catalog_tables() -> tuple[CatalogTable, ...]:
+    silver, stream, quarantine = _CONTRACT["silver"], _CONTRACT["stream"], _CONTRACT["quarantine"]
+    extra = _columns(stream["extraColumns"])
+
+    def named(schema: str, table: dict) -> CatalogTable:
+        return CatalogTable(table["name"], schema, table["comment"], _columns(table["columns"]))
+
+    return (
+        *(named("batch", silver[table]) for table in TABLES),
+        CatalogTable(
+            quarantine["batch"], "batch", quarantine["comments"]["batch"], _columns(quarantine["columns"])
+        ),
+        *(named("batch", table) for table in _CONTRACT["gold"]),
+        *(
+            CatalogTable(
+                stream["tables"][table],
+                "stream",
+                stream["comments"][table],
+                _columns(silver[table]["columns"]) + extra,
+            )
+            for table in TABLES
+        ),
+        CatalogTable(
+            quarantine["stream"], "stream", quarantine["comments"]["stream"], _columns(quarantine["columns"])
+        ),
+        *(named("stream", table) for table in _CONTRACT["metrics"]),
+    )
+
+
+# Every table the jobs write, with its schema, comment and columns, in the order of contract/index.ts.
+CATALOG_TABLES: tuple[CatalogTable, ...] = _catalog_tables()
+ORIGIN_COLUMN: Column = _columns([_CONTRACT["serving"]["origin"]])[0]
+
+
+def catalog_table(name: str) -> CatalogTable:
+    for table in CATALOG_TABLES:
+        if table.name == name:
+            return table
+    raise KeyError(f"contract.json has no table {name}")
+
+
+def now_view_name(name: str) -> str:
+    """The serving layer's view of a relation (pin, geo, user) or of a gold table (docs/contract.md, section 8)."""
+    return render_name("nowView", name=name)
+
+
+def now_view_comment(table: str) -> str:
+    template = _CONTRACT["serving"]["comments"]["table"]
+    return template.format(silver=SILVER_TABLES[table], stream=STREAM_TABLES[table])
+
+
+def gold_now_view_comment(gold: str) -> str:
+    return _CONTRACT["serving"]["comments"]["gold"].format(comment=catalog_table(gold).comment)
+
+
 def validate_prefix(prefix: str) -> str:
     if not PREFIX_PATTERN.match(prefix):
         raise UsageError(f'prefix "{prefix}" is invalid: use {PREFIX_RULE}')
@@ -102,73 +178,6 @@ def table_properties(name: str) -> dict[str, str]:
     return {**_TABLE_PROPERTIES["default"], **_TABLE_PROPERTIES.get(name, {})}
 
 
-@dataclass(frozen=True)
-class Column:
-    name: str
-    type: str
-    comment: str
-
-
-@dataclass(frozen=True)
-class Table:
-    """A table the contract declares: its columns in order, its comment and which job writes it."""
-
-    name: str
-    columns: tuple[Column, ...]
-    comment: str
-    job: str  # "batch" or "stream": the job, and the output location, that holds the table
-
-
-def _columns(specs: list[dict]) -> tuple[Column, ...]:
-    return tuple(Column(spec["name"], spec["type"], spec.get("comment", "")) for spec in specs)
-
-
-def _declared_tables() -> dict[str, Table]:
-    stream = _CONTRACT["stream"]
-    quarantine = _CONTRACT["quarantine"]
-    tables = [
-        *(
-            Table(spec["name"], _columns(spec["columns"]), spec.get("comment", ""), "batch")
-            for spec in _CONTRACT["silver"].values()
-        ),
-        Table(
-            quarantine["batch"], _columns(quarantine["columns"]), quarantine.get("batchComment", ""), "batch"
-        ),
-        *(
-            Table(spec["name"], _columns(spec["columns"]), spec.get("comment", ""), "batch")
-            for spec in _CONTRACT["gold"]
-        ),
-        *(
-            Table(
-                stream["tables"][table],
-                _columns(_CONTRACT["silver"][table]["columns"] + stream["extraColumns"]),
-                stream.get("comments", {}).get(table, ""),
-                "stream",
-            )
-            for table in TABLES
-        ),
-        Table(
-            quarantine["stream"],
-            _columns(quarantine["columns"]),
-            quarantine.get("streamComment", ""),
-            "stream",
-        ),
-        *(
-            Table(spec["name"], _columns(spec["columns"]), spec.get("comment", ""), "stream")
-            for spec in _CONTRACT["metrics"]
-        ),
-    ]
-    return {table.name: table for table in tables}
-
-
-# Every declared table by name, with its columns' types and comments (docs/contract.md); ddl.py turns them into DDL.
-TABLE_SPECS: dict[str, Table] = _declared_tables()
-if set(TABLE_SPECS) != set(DECLARED_TABLES):
-    raise RuntimeError(
-        f"contract.json: declared tables {sorted(TABLE_SPECS)} differ from {sorted(DECLARED_TABLES)}"
-    )
-
-
 def job_tables(job: str) -> tuple[str, ...]:
-    """The tables one job writes ("batch" or "stream"), in the contract's order."""
-    return tuple(name for name, table in TABLE_SPECS.items() if table.job == job)
+    """The tables one job writes ("batch" or "stream", the catalog schema that holds them), in the contract's order."""
+    return tuple(table.name for table in CATALOG_TABLES if table.schema == job)

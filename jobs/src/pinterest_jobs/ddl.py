@@ -5,13 +5,20 @@ A `ref` is how a statement names a table: `catalog.schema.name` in Unity Catalog
 path-based Delta table (local mode, mount mode); `Output.sql_ref` in tables.py gives it for an output location.
 """
 
-from .contract import SILVER_COLUMNS, SILVER_TABLES, STREAM_TABLES, TABLE_SPECS, TABLES, table_properties
+from .contract import (
+    ORIGIN_COLUMN,
+    SILVER_COLUMNS,
+    SILVER_TABLES,
+    STREAM_TABLES,
+    TABLES,
+    catalog_table,
+    now_view_name,
+    table_properties,
+)
 from .gold import GOLD_SQL, gold_query_over
 
-# The column of the `_now` views that says where a row comes from, and its two values.
-ORIGIN = "origin"
+# The values of the `_now` views' origin column: a row of the silver table, or a stream row whose key silver lacks.
 BATCH_ORIGIN, STREAM_ORIGIN = "batch", "stream"
-NOW_SUFFIX = "_now"
 
 
 def sql_string(text: str) -> str:
@@ -25,7 +32,7 @@ def quoted(name: str) -> str:
 
 def create_table_sql(name: str, ref: str) -> str:
     """`CREATE TABLE IF NOT EXISTS` for the contract's table `name`: columns, types, comments, properties."""
-    spec = TABLE_SPECS[name]
+    spec = catalog_table(name)
     columns = ",\n".join(
         f"  {quoted(column.name)} {column.type} COMMENT {sql_string(column.comment)}"
         for column in spec.columns
@@ -39,11 +46,6 @@ def create_table_sql(name: str, ref: str) -> str:
     )
 
 
-def now_view_name(name: str) -> str:
-    """`pin_now` for pin, `<gold>_now` for a gold table."""
-    return f"{name}{NOW_SUFFIX}"
-
-
 NOW_VIEWS: dict[str, str] = {table: now_view_name(table) for table in TABLES}
 GOLD_NOW_VIEWS: dict[str, str] = {name: now_view_name(name) for name in GOLD_SQL}
 
@@ -53,10 +55,11 @@ def now_view_sql(table: str, silver_ref: str, stream_ref: str) -> str:
     once, from silver (docs/contract.md section 8)."""
     columns = ", ".join(quoted(column) for column in SILVER_COLUMNS[table])
     streamed = ", ".join(f"s.{quoted(column)}" for column in SILVER_COLUMNS[table])
+    origin = quoted(ORIGIN_COLUMN.name)
     return (
-        f"SELECT {columns}, {sql_string(BATCH_ORIGIN)} AS {ORIGIN} FROM {silver_ref}\n"
+        f"SELECT {columns}, {sql_string(BATCH_ORIGIN)} AS {origin} FROM {silver_ref}\n"
         f"UNION ALL\n"
-        f"SELECT {streamed}, {sql_string(STREAM_ORIGIN)} AS {ORIGIN} FROM {stream_ref} AS s\n"
+        f"SELECT {streamed}, {sql_string(STREAM_ORIGIN)} AS {origin} FROM {stream_ref} AS s\n"
         f"WHERE NOT EXISTS (SELECT 1 FROM {silver_ref} AS b WHERE b.ind = s.ind)"
     )
 

@@ -3,14 +3,14 @@ how local mode (`npm run local -- query`) reads the local Delta tables under the
 
 from pyspark.sql import SparkSession
 
-from .contract import SILVER_TABLES, STREAM_TABLES, TABLE_SPECS, TABLES
+from .contract import DECLARED_TABLES, SILVER_TABLES, STREAM_TABLES, TABLES
 from .ddl import quoted, serving_views
 
 
 def register(spark: SparkSession, tables: dict[str, str]) -> list[str]:
     """A temporary view per table (`tables`: contract name -> SQL ref, e.g. delta.`<dir>`), and the serving views
     when the silver and stream tables they read are all there; returns the names of every view registered."""
-    unknown = sorted(set(tables) - set(TABLE_SPECS))
+    unknown = sorted(set(tables) - set(DECLARED_TABLES))
     if unknown:
         raise KeyError(f"not tables of the contract: {', '.join(unknown)}")
     for name, ref in tables.items():

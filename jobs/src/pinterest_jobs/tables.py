@@ -8,7 +8,7 @@ from delta.tables import DeltaTable
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql.types import StructType
 
-from .contract import TABLE_SPECS
+from .contract import catalog_table
 from .ddl import create_table_sql
 from .errors import JobFailure, UsageError
 
@@ -102,11 +102,11 @@ class Output:
 def schema_mismatch(name: str, schema: StructType) -> str | None:
     """How the columns of `schema` differ from the contract's table `name`, in words, or None."""
     actual = {field.name: field.dataType.simpleString() for field in schema.fields}
-    for column in TABLE_SPECS[name].columns:
+    for column in catalog_table(name).columns:
         if column.name not in actual:
             return f"column {column.name} ({column.type}) is missing"
         if actual[column.name] != column.type:
             return f"column {column.name} is {actual[column.name]}, the contract says {column.type}"
-    declared = {column.name for column in TABLE_SPECS[name].columns}
+    declared = {column.name for column in catalog_table(name).columns}
     extra = [column for column in actual if column not in declared]
     return f"column {extra[0]} is not in the contract" if extra else None

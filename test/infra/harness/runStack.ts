@@ -93,6 +93,17 @@ function computedState(
       return { arn: `arn:aws:cloudwatch:${REGION}:${ACCOUNT_ID}:alarm:${named}` };
     case "databricks:index/notificationDestination:NotificationDestination":
       return { destinationType: "WEBHOOK" };
+    // The warehouse's HTTP path, as the SQL Warehouses API returns it in odbc_params.
+    case "databricks:index/sqlEndpoint:SqlEndpoint":
+      return {
+        odbcParams: {
+          hostname: "example.cloud.databricks.com",
+          path: `/sql/1.0/warehouses/warehouse-${sequence}`,
+          port: 443,
+          protocol: "https",
+        },
+        jdbcUrl: `jdbc:databricks://example.cloud.databricks.com:443/default;httpPath=/sql/1.0/warehouses/warehouse-${sequence}`,
+      };
     case "databricks:index/mount:Mount":
       return { source: `s3a://${(inputs.s3 as { bucketName: string }).bucketName}` };
     default:
@@ -125,13 +136,21 @@ async function main(): Promise<void> {
   pulumi.runtime.setAllConfig(values, secretKeys);
 
   const resources: RecordedResource[] = [];
-  // Resource options do not reach the mocks; protect and the parent are in the request the SDK sends the monitor.
+  // Resource options do not reach the mocks; protect, the parent and the dependencies are in the request the SDK
+  // sends the monitor.
   const protectedResources = new Set<string>();
   const parents = new Map<string, string>();
+  const dependencies = new Map<string, string[]>();
   const recordProtect = () => {
     const monitor = pulumi.runtime.getMonitor() as unknown as {
       registerResource(
-        request: { getType(): string; getName(): string; getProtect(): boolean; getParent(): string },
+        request: {
+          getType(): string;
+          getName(): string;
+          getProtect(): boolean;
+          getParent(): string;
+          getDependenciesList(): string[];
+        },
         done: unknown,
       ): unknown;
     };
@@ -140,6 +159,7 @@ async function main(): Promise<void> {
       const key = `${request.getType()}::${request.getName()}`;
       if (request.getProtect()) protectedResources.add(key);
       if (request.getParent()) parents.set(key, request.getParent());
+      dependencies.set(key, request.getDependenciesList());
       return register(request, done);
     };
   };
@@ -161,6 +181,7 @@ async function main(): Promise<void> {
           provider: args.provider,
           protect: protectedResources.has(`${args.type}::${args.name}`),
           parent: parents.get(`${args.type}::${args.name}`),
+          dependencies: dependencies.get(`${args.type}::${args.name}`),
         });
         return { id, state };
       },

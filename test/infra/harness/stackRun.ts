@@ -18,6 +18,8 @@ export interface RecordedResource {
   protect?: boolean;
   /** The URN of the resource's parent (its component, or the stack). */
   parent?: string;
+  /** The URNs it waits for (dependsOn and the resources its inputs come from). */
+  dependencies?: string[];
 }
 
 export interface StackRun {
