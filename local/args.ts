@@ -74,7 +74,9 @@ export function parseArgs(argv: string[]): CliArgs {
   if (args.command === "logs" && rest[0] && !rest[0].startsWith("-")) args.component = rest.shift();
   if (args.command === "query") {
     if (rest[0] === undefined || rest[0].startsWith("--"))
-      throw new UsageError('query needs the SQL, e.g. npm run local -- query "SELECT * FROM pin_now LIMIT 5"');
+      throw new UsageError(
+        'query needs the SQL, e.g. npm run local -- query "SELECT * FROM pin_now LIMIT 5"',
+      );
     args.sql = rest.shift();
   }
   const seen: string[] = [];
