@@ -51,6 +51,11 @@ class Output:
         commits = self.delta(spark, name).history(2).select("operation", "operationMetrics").collect()
         last = next(commit for commit in commits if commit["operation"] != "OPTIMIZE")
         metrics = last["operationMetrics"] or {}
+        # No rows: Delta left the declared, empty table as created, or committed a write of no file without a count.
+        if last["operation"] == "CREATE TABLE" or (
+            last["operation"] == "WRITE" and metrics.get("numFiles") == "0"
+        ):
+            return int(metrics.get("numOutputRows", 0))
         if "numOutputRows" not in metrics:
             raise JobFailure(
                 f"the last commit of {self.ref(name)} has no numOutputRows metric: "
