@@ -8,13 +8,15 @@ import { DEFAULT_PORT_BASE } from "./ports";
 
 export const USAGE = fs.readFileSync(path.join(__dirname, "usage.txt"), "utf8").trimEnd();
 
-export const COMMANDS = ["up", "down", "status", "logs", "jobs", "serve"] as const;
+export const COMMANDS = ["up", "down", "status", "logs", "jobs", "query", "serve"] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export interface CliArgs {
   command: Command;
   /** `logs COMPONENT`: the one log to print. */
   component?: string;
+  /** `query SQL`: the statement to run against the local lake. */
+  sql?: string;
   posts: number;
   summaryFile?: string;
   keep: boolean;
@@ -44,7 +46,7 @@ const ONLY_FOR: Record<string, Command[]> = {
   "--keep": ["up"],
   "--live": ["up"],
   "--summary": ["up", "jobs"],
-  "--json": ["up", "jobs", "status"],
+  "--json": ["up", "jobs", "status", "query"],
   "--follow": ["logs"],
 };
 
@@ -66,10 +68,17 @@ export function parseArgs(argv: string[]): CliArgs {
   if (rest[0] && !rest[0].startsWith("-")) {
     const command = rest.shift()!;
     if (!(COMMANDS as readonly string[]).includes(command))
-      throw new UsageError(`unknown command "${command}": use up, status, logs, jobs or down`);
+      throw new UsageError(`unknown command "${command}": use up, status, logs, jobs, query or down`);
     args.command = command as Command;
   }
   if (args.command === "logs" && rest[0] && !rest[0].startsWith("-")) args.component = rest.shift();
+  if (args.command === "query") {
+    if (rest[0] === undefined || rest[0].startsWith("--"))
+      throw new UsageError(
+        'query needs the SQL, e.g. npm run local -- query "SELECT * FROM pin_now LIMIT 5"',
+      );
+    args.sql = rest.shift();
+  }
   const seen: string[] = [];
   while (rest.length > 0) {
     const flag = rest.shift()!;
@@ -125,7 +134,7 @@ export function parseArgs(argv: string[]): CliArgs {
         throw new UsageError(
           flag.startsWith("-")
             ? `unknown flag "${flag}"`
-            : `unexpected argument "${flag}" (only logs takes one: the component)`,
+            : `unexpected argument "${flag}" (only logs and query take one: the component, the SQL)`,
         );
     }
   }

@@ -4,6 +4,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { EXIT, exitCodeOf, RuntimeFailure, UsageError } from "../cli/errors";
 import { GOLD_TABLES } from "../contract";
+import { query } from "./query";
 import { parseArgs, serveArgs, USAGE, type CliArgs } from "./args";
 import { formatTable } from "./delta";
 import { isAlive, readStackFile, requireKeptStack, writeStackFile } from "./kept-stack";
@@ -304,6 +305,8 @@ async function main(): Promise<number> {
       return logs(args);
     case "jobs":
       return jobs(args);
+    case "query":
+      return query(args.stateDir, args.sql!, args.json).then(() => EXIT.ok);
     default:
       return up(args);
   }

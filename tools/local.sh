@@ -28,14 +28,14 @@ while IFS= read -r line; do
   fi
 done <<< "$usage"
 if [ $# -gt 0 ] && [[ "$1" != -* ]] && [[ "$commands" != *" $1 "* ]]; then
-  usage_error "unknown command \"$1\": use up, status, logs, jobs or down"
+  usage_error "unknown command \"$1\": use up, status, logs, jobs, query or down"
 fi
 for arg in "$@"; do
   if [[ "$arg" == -* ]] && [[ "$flags" != *" $arg "* ]]; then usage_error "unknown flag \"$arg\""; fi
 done
 case "${1:-up}" in
   status|logs|down) needs=(node) ;;
-  jobs) needs=(node jobs) ;;
+  jobs|query) needs=(node jobs) ;;
   *) needs=(local) ;;
 esac
 bash "$root/tools/ensure.sh" "${needs[@]}"

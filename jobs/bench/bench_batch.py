@@ -24,9 +24,8 @@ from synthetic_posts import write_sink_layout
 from pinterest_jobs import cli
 from pinterest_jobs.batch import run_batch
 from pinterest_jobs.cleaning import PIN_PLACEHOLDERS
-from pinterest_jobs.contract import SILVER_TABLES, topic_dir, topic_names
+from pinterest_jobs.contract import GOLD_TABLES, SILVER_TABLES, topic_dir, topic_names
 from pinterest_jobs.errors import JobFailure, UsageError
-from pinterest_jobs.gold import GOLD_QUERIES
 from pinterest_jobs.session import REPO_ROOT, get_spark
 from pinterest_jobs.tables import Output
 
@@ -182,11 +181,11 @@ def measure(spark: SparkSession, workdir: Path, posts: int) -> dict:
         delta = Output(str(Path(scratch) / "delta"))
         delta_seconds, summary = timed_batch(spark, root, delta)
         spark_results = {
-            name: {tuple(row) for row in delta.read(spark, name).collect()} for name in GOLD_QUERIES
+            name: {tuple(row) for row in delta.read(spark, name).collect()} for name in GOLD_TABLES
         }
         parquet_seconds, _ = timed_batch(spark, root, ParquetOutput(str(Path(scratch) / "parquet")))
         duck_seconds, duck_results = run_duckdb(root, topic_names(PREFIX), Path(scratch) / "duckdb")
-    disagree = [name for name in GOLD_QUERIES if spark_results[name] != duck_results[name]]
+    disagree = [name for name in GOLD_TABLES if spark_results[name] != duck_results[name]]
     rows = [
         ("posts", f"{posts}"),
         ("records read (pin)", f"{summary['read']['pin']}"),

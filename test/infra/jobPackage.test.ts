@@ -3,7 +3,7 @@
 // the parameters the program gives the Databricks tasks.
 import { expect } from "chai";
 import { execFileSync } from "child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { jobCommandLines, wheelPath } from "../../infra/databricksWorkspace";
@@ -106,6 +106,14 @@ describe("jobs wheel", function () {
     expect(contract?.content.toString()).to.equal(
       readFileSync(path.join(ROOT, "contract", "contract.json"), "utf8"),
     );
+    // The gold queries, byte for byte the files of contract/gold (the package's gold_sql/ links to them).
+    const goldDir = path.join(ROOT, "contract", "gold");
+    for (const file of readdirSync(goldDir)) {
+      const packaged = packageFiles(JOBS_DIR, wheel.project).find(
+        (entry) => entry.name === `pinterest_jobs/gold_sql/${file}`,
+      );
+      expect(packaged?.content.toString(), file).to.equal(readFileSync(path.join(goldDir, file), "utf8"));
+    }
     expect(names).to.include.members([
       "pinterest_jobs/batch.py",
       "pinterest_jobs/stream.py",

@@ -36,6 +36,10 @@ describe("local CLI: flags", () => {
     { argv: ["--port-base", "0"], expect: { portBase: 0 } },
     { argv: ["-h"], expect: { help: true } },
     { argv: ["status", "--version"], expect: { version: true } },
+    {
+      argv: ["query", "SELECT * FROM pin_now", "--json"],
+      expect: { command: "query", sql: "SELECT * FROM pin_now", json: true },
+    },
   ];
   for (const c of good) {
     it(`accepts ${c.argv.join(" ") || "(nothing)"}`, () => {
@@ -44,7 +48,7 @@ describe("local CLI: flags", () => {
   }
 
   const bad: { argv: string[]; message: RegExp }[] = [
-    { argv: ["start"], message: /unknown command "start": use up, status, logs, jobs or down/ },
+    { argv: ["start"], message: /unknown command "start": use up, status, logs, jobs, query or down/ },
     { argv: ["--posts", "0"], message: /--posts needs a whole number from 1 to 10000000 \(got "0"\)/ },
     { argv: ["--posts"], message: /--posts needs a whole number .* \(got nothing\)/ },
     { argv: ["--bogus"], message: /unknown flag "--bogus"/ },
@@ -54,6 +58,9 @@ describe("local CLI: flags", () => {
     { argv: ["--port-base", "80"], message: /--port-base must be 0 or at least 1024/ },
     { argv: ["--prefix", "Bad_Prefix"], message: /prefix "Bad_Prefix" is invalid/ },
     { argv: ["--state-dir"], message: /--state-dir needs a value/ },
+    { argv: ["query"], message: /query needs the SQL, e\.g\. npm run local -- query "SELECT/ },
+    { argv: ["query", "--json"], message: /query needs the SQL/ },
+    { argv: ["query", "SELECT 1", "--posts", "3"], message: /--posts does not apply to query/ },
   ];
   for (const c of bad) {
     it(`refuses ${c.argv.join(" ")} with a usage error`, () => {
@@ -96,7 +103,7 @@ describe("local CLI: --help and --version answer before anything is installed", 
 
   const refused: [string[], string][] = [
     [["--bogus"], 'local: unknown flag "--bogus"'],
-    [["start"], 'local: unknown command "start": use up, status, logs, jobs or down'],
+    [["start"], 'local: unknown command "start": use up, status, logs, jobs, query or down'],
     [["status", "--jsn"], 'local: unknown flag "--jsn"'],
   ];
   for (const [argv, line] of refused) {

@@ -11,7 +11,7 @@ import { reportSections } from "../../local/report/charts";
 import { chartStates, openReport } from "../../local/report/browser";
 import { GOLD_SHAPES } from "../../local/report/gold";
 import { escapeHtml, readEcharts, renderReport, scriptJson } from "../../local/report/html";
-import { findTables, readReportData } from "../../local/report/lake";
+import { findTables, readReportData, rowsMissingFrom } from "../../local/report/lake";
 import { writeReport } from "../../local/report/write";
 import { JOBS_PYTHON } from "../../local/run-tool";
 import type { HopCounts } from "../../local/verdict";
@@ -151,6 +151,44 @@ describe("report: content", () => {
     expect(sections.flatMap((s) => s.notes).join("\n"))
       .to.match(/No run summary/)
       .and.match(/No record was quarantined/);
+  });
+
+  it("shows where the gold tables and their _now views differ, row by row", () => {
+    const [name] = GOLD_TABLES;
+    const sections = reportSections({
+      ...fullData(),
+      asOfNow: {
+        streamOnly: { pin: 3, geo: 3, user: 0 },
+        differences: [
+          {
+            table: name,
+            batchOnly: [{ country: "Chad", category: "art", category_count: 2 }],
+            nowOnly: [{ country: "Chad", category: "travel", category_count: 3 }],
+          },
+          { table: GOLD_TABLES[1], batchOnly: [], nowOnly: [] },
+        ],
+      },
+    });
+    const section = sections.find((s) => s.id === "as-of-now")!;
+    expect(section.notes[0]).to.include("pin 3, geo 3, user 0");
+    expect(section.tables).to.have.length(1);
+    expect(section.tables[0].caption).to.equal(`${name}: 1 rows only in the batch view, 1 only as of now`);
+    expect(section.tables[0].rows).to.deep.equal([
+      ["Chad", "art", "2", "gold (batch)"],
+      ["Chad", "travel", "3", `${name}_now`],
+    ]);
+  });
+
+  it("diffs rows whatever the order of their keys", () => {
+    expect(
+      rowsMissingFrom(
+        [
+          { a: 1, b: 2.5 },
+          { a: 2, b: 1 },
+        ],
+        [{ b: 2.5, a: 1 }],
+      ),
+    ).to.deep.equal([{ a: 2, b: 1 }]);
   });
 
   it("escapes text and keeps script data inert", () => {

@@ -13,9 +13,9 @@ from pyspark.sql import functions as F
 
 from . import cli
 from .cleaning import CLEANERS, Cleaned, deduplicate
-from .contract import QUARANTINE_TABLE, SILVER_TABLES, TABLES, topic_dir, topic_names
+from .contract import QUARANTINE_TABLE, SILVER_TABLES, TABLES, job_tables, topic_dir, topic_names
 from .errors import UsageError
-from .gold import GOLD_QUERIES, gold_input
+from .gold import compute_gold
 from .session import get_spark
 from .tables import Output
 
@@ -64,9 +64,10 @@ def run_batch(spark: SparkSession, input_root: str, output: Output, topics: dict
     """Writes every table, replacing what a previous run wrote, and returns the counts of the run.
 
     Each source is parsed and cleaned once (cached); its deduplicated rows are cached too and feed both the silver
-    table and the one pruned join behind the gold queries; row counts come from the Delta commits, so no table
+    table and the gold queries (the SQL of contract/gold, over the cached rows); row counts come from the Delta commits, so no table
     is read back. Independent tables are computed and written from several threads at once: a single write
     leaves the cores idle while the driver plans and commits."""
+    output.declare(spark, job_tables("batch"))
     with ThreadPoolExecutor(max_workers=len(TABLES)) as pool:
         silver_runs = dict(
             zip(
@@ -88,16 +89,12 @@ def run_batch(spark: SparkSession, input_root: str, output: Output, topics: dict
     for cleaned in cleaned_tables[1:]:
         quarantine = quarantine.unionByName(cleaned.quarantine)
 
-    gold = gold_input(silver["pin"], silver["geo"], silver["user"]).persist()
-    gold.posts.count()  # builds the cache once, before the queries read it side by side
+    gold = compute_gold(spark, silver["pin"], silver["geo"], silver["user"])
     with ThreadPoolExecutor(max_workers=WRITE_THREADS) as pool:
         quarantine_write = pool.submit(output.overwrite, quarantine, QUARANTINE_TABLE)
-        gold_writes = {
-            name: pool.submit(output.overwrite, query(gold), name) for name, query in GOLD_QUERIES.items()
-        }
+        gold_writes = {name: pool.submit(output.overwrite, frame, name) for name, frame in gold.items()}
         quarantine_write.result()
         summary["gold"] = {name: write.result() for name, write in gold_writes.items()}
-    gold.unpersist()
     for cleaned in cleaned_tables:
         cleaned.unpersist()
     for rows in silver.values():

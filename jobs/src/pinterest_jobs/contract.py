@@ -176,3 +176,8 @@ def table_properties(name: str) -> dict[str, str]:
     if name not in DECLARED_TABLES:
         raise KeyError(f"table {name} is not in contract.json: use one of {', '.join(DECLARED_TABLES)}")
     return {**_TABLE_PROPERTIES["default"], **_TABLE_PROPERTIES.get(name, {})}
+
+
+def job_tables(job: str) -> tuple[str, ...]:
+    """The tables one job writes ("batch" or "stream", the catalog schema that holds them), in the contract's order."""
+    return tuple(table.name for table in CATALOG_TABLES if table.schema == job)

@@ -24,7 +24,7 @@ from pyspark.sql.streaming import DataStreamWriter
 
 from . import cli, metrics
 from .cleaning import CLEANERS
-from .contract import STREAM_QUARANTINE_TABLE, STREAM_TABLES, TABLES, stream_names
+from .contract import STREAM_QUARANTINE_TABLE, STREAM_TABLES, TABLES, job_tables, stream_names
 from .errors import JobFailure, UsageError
 from .local_kinesis import (
     DEFAULT_MAX_RECORDS_PER_SHARD,
@@ -221,6 +221,7 @@ def _retry_slow_worker_start(run: Callable[[], None]) -> None:
 def run_stream(spark: SparkSession, args: argparse.Namespace, streams: dict[str, str]) -> None:
     """With --available-now, up to what is there now, then it stops; without it, a query that runs until it
     fails or the job is cancelled, one micro-batch every --trigger-seconds (or as soon as the last ended)."""
+    Output(args.output).declare(spark, job_tables("stream"))
     ensure_tables(spark, Output(args.output))
     if args.available_now:
         _retry_slow_worker_start(lambda: run_available_now(spark, args, streams))
