@@ -29,7 +29,7 @@ import { kinesisClient } from "../../local/kinesis-client";
 import { layoutOf, type Layout } from "../../local/layout";
 import {
   readGold,
-  runBothJobs,
+  startJobs,
   seed,
   send,
   summarize,
@@ -199,8 +199,10 @@ describe("local mode end to end", function () {
 
     await waitForSink(ctx);
     await checkCommits();
-    const jobs = await runBothJobs(ctx);
-    summary = await summarize(ctx, jobs.batch, jobs.stream);
+    const jobs = startJobs(ctx);
+    jobs.openBatch();
+    jobs.openStream();
+    summary = await summarize(ctx, await jobs.done);
     source = await readSource(stack.endpoints.dbUrl);
     gold = await readGold(layout);
     console.log(
@@ -251,25 +253,37 @@ describe("local mode end to end", function () {
   });
 
   it("accounts for every batch record at every hop: gateway, Kafka, sink files, silver", () => {
-    expect(each(summary.batch.accepted), "accepted by the gateway").to.deep.equal(each(summary.source));
+    expect(each(summary.batch!.accepted), "accepted by the gateway").to.deep.equal(each(summary.source));
+    expect(each(summary.batch!.acceptedKeys), "keys the gateway acknowledged").to.deep.equal(
+      each(summary.source),
+    );
+    expect(each(summary.batch!.sourceAccepted), "source rows acknowledged").to.deep.equal(
+      each(summary.source),
+    );
     TABLES.forEach((table) => {
-      expect(summary.batch.kafka[table], `${table} records in Kafka`).to.be.at.least(summary.source[table]);
-      expect(summary.batch.s3[table], `${table} lines in the sink files`).to.be.at.least(
-        summary.batch.kafka[table],
+      expect(summary.batch!.kafka[table], `${table} records in Kafka`).to.be.at.least(summary.source[table]);
+      expect(summary.batch!.s3[table], `${table} lines in the sink files`).to.be.at.least(
+        summary.batch!.kafka[table],
       );
     });
-    expect(each(summary.batch.quarantined), "quarantined").to.deep.equal([0, 0, 0]);
-    expect(each(summary.batch.silver), "distinct keys in silver").to.deep.equal(each(summary.source));
+    expect(each(summary.batch!.quarantined), "quarantined").to.deep.equal([0, 0, 0]);
+    expect(each(summary.batch!.silver), "distinct keys in silver").to.deep.equal(each(summary.source));
   });
 
   it("accounts for every stream record at every hop: gateway, Kinesis, Delta", () => {
-    expect(each(summary.stream.accepted), "accepted by the gateway").to.deep.equal(each(summary.source));
+    expect(each(summary.stream!.accepted), "accepted by the gateway").to.deep.equal(each(summary.source));
+    expect(each(summary.stream!.acceptedKeys), "keys the gateway acknowledged").to.deep.equal(
+      each(summary.source),
+    );
+    expect(each(summary.stream!.sourceAccepted), "source rows acknowledged").to.deep.equal(
+      each(summary.source),
+    );
     TABLES.forEach((table) =>
-      expect(summary.stream.kinesis[table], `${table} records in Kinesis`).to.be.at.least(
+      expect(summary.stream!.kinesis[table], `${table} records in Kinesis`).to.be.at.least(
         summary.source[table],
       ),
     );
-    expect(each(summary.stream.delta), "distinct keys in the Delta tables").to.deep.equal(
+    expect(each(summary.stream!.delta), "distinct keys in the Delta tables").to.deep.equal(
       each(summary.source),
     );
   });
