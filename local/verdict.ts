@@ -141,7 +141,7 @@ function describeFailure(check: HopCheck): string {
   ]
     .filter(Boolean)
     .join(", ");
-  const what = check.hop.startsWith("source →") ? " (database rows the gateway never acknowledged)" : "";
+  const what = check.hop.startsWith("source →") ? ": database rows the gateway never acknowledged" : "";
   return `${check.path} ${check.hop} ${check.table} ${check.count}/${check.expected} (${problem}${what})`;
 }
 

@@ -61,6 +61,8 @@ function counts(): HopCounts {
     source: same(100),
     batch: {
       accepted: same(100),
+      acceptedKeys: same(100),
+      sourceAccepted: same(100),
       kafka: same(104),
       s3: same(104),
       silver: { pin: 98, geo: 100, user: 100 },
@@ -68,6 +70,8 @@ function counts(): HopCounts {
     },
     stream: {
       accepted: same(100),
+      acceptedKeys: same(100),
+      sourceAccepted: same(100),
       kinesis: same(100),
       delta: { pin: 100, geo: 90, user: 100 },
       quarantined: same(0),
@@ -93,7 +97,7 @@ function fullData(): ReportData {
       ],
       verdict: {
         ok: false,
-        line: "verdict: FAILED, records lost at stream kinesis → delta geo 90/100 (lost 10)",
+        line: "verdict: FAILED, stream kinesis → delta geo 90/100 (10 lost)",
       },
     },
   };
@@ -185,7 +189,7 @@ describe("report: in headless Chromium", function () {
         expect(chart.marks, `${chart.id} marks`).to.be.greaterThan(10);
       }
       const text = await opened.page.textContent("body");
-      expect(text).to.include("verdict: FAILED, records lost at stream kinesis → delta geo 90/100");
+      expect(text).to.include("verdict: FAILED, stream kinesis → delta geo 90/100");
     } finally {
       await opened.browser.close();
     }
