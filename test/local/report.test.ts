@@ -196,19 +196,13 @@ describe("report: in headless Chromium", function () {
   });
 
   it("reads a lake's Delta tables wherever they sit below it", async () => {
-    // A Delta table as the protocol defines it: a commit file with protocol, metaData and add actions, and the Parquet
-    // file it adds (https://github.com/delta-io/delta/blob/master/PROTOCOL.md#add-file-and-remove-file).
+    // Delta tables written by delta-rs (the `deltalake` package), as another engine than the jobs' Spark would.
     const lake = path.join(dir, "lake");
     const script = `
-import json, os, sys, pyarrow as pa, pyarrow.parquet as pq
+import os, sys, pyarrow as pa
+from deltalake import write_deltalake
 def table(path, columns):
-    os.makedirs(os.path.join(path, "_delta_log"), exist_ok=True)
-    pq.write_table(pa.table(columns), os.path.join(path, "part-0.parquet"))
-    actions = [{"protocol": {"minReaderVersion": 1, "minWriterVersion": 2}},
-               {"metaData": {"id": "t", "format": {"provider": "parquet", "options": {}}, "schemaString": "{}", "partitionColumns": [], "configuration": {}}},
-               {"add": {"path": "part-0.parquet", "partitionValues": {}, "size": 1, "modificationTime": 0, "dataChange": True}}]
-    with open(os.path.join(path, "_delta_log", "00000000000000000000.json"), "w") as f:
-        f.write("\\n".join(json.dumps(a) for a in actions))
+    write_deltalake(path, pa.table(columns))
 lake, gold, quarantine = sys.argv[1], sys.argv[2], sys.argv[3]
 table(os.path.join(lake, "copied", "gold", gold), {"post_year": [2019, 2020], "category": ["art", "travel"], "category_count": [3, 5]})
 table(os.path.join(lake, "copied", quarantine), {"table": ["pin", "pin", "geo"], "source": ["t", "t", "t"], "reason": ["bad", "bad", "worse"], "payload": ["", "", ""]})
