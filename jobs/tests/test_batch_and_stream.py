@@ -2,6 +2,8 @@
 
 import json
 import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from conftest import moto_kinesis_server
@@ -68,23 +70,30 @@ def test_both_jobs_in_one_session_match_the_batch_job_alone_and_fill_the_stream_
     client = kinesis_client(kinesis_endpoint, "us-east-1")
     for table in ("pin", "geo", "user"):
         client.create_stream(StreamName=f"{PREFIX}-{table}", ShardCount=1)
-        client.put_records(
-            StreamName=f"{PREFIX}-{table}",
-            Records=[
-                {"Data": json.dumps({"index": i, "ind": i}).encode(), "PartitionKey": str(i)}
-                for i in range(5)
-            ],
-        )
     batch_flags = ["--input", str(tmp_path / "mount"), "--prefix", PREFIX]
     stream_out = tmp_path / "stream"
-    (tmp_path / "go").touch()
-    argv = ["--summary-json", str(tmp_path / "summary.json"), "--batch-after", str(tmp_path / "go")]
-    argv += ["--stream-after", str(tmp_path / "go"), "--batch", *batch_flags]
+    gate = tmp_path / "go"
+    argv = ["--summary-json", str(tmp_path / "summary.json"), "--batch-after", str(gate)]
+    argv += ["--stream-after", str(gate), "--batch", *batch_flags]
     argv += ["--output", str(tmp_path / "batch"), "--stream", "--source", "local-kinesis"]
     argv += ["--endpoint", kinesis_endpoint, "--prefix", PREFIX, "--output", str(stream_out)]
     argv += ["--checkpoint", str(tmp_path / "checkpoint"), "--available-now"]
 
-    assert batch_and_stream.main(argv) == 0
+    # Local mode starts the process before the traffic is sent; the stream records arrive before the gate opens,
+    # after the process started, and the available-now run must read them.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        running = pool.submit(batch_and_stream.main, argv)
+        time.sleep(1)
+        for table in ("pin", "geo", "user"):
+            client.put_records(
+                StreamName=f"{PREFIX}-{table}",
+                Records=[
+                    {"Data": json.dumps({"index": i, "ind": i}).encode(), "PartitionKey": str(i)}
+                    for i in range(5)
+                ],
+            )
+        gate.touch()
+        assert running.result() == 0
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert (
         batch.main(

@@ -7,6 +7,7 @@
 // emulator's 500-record requests and 1,000-post reads, Kafka Connect's 500-record polls, PutRecords' 500 records,
 // GetRecords' 10,000-record pages and the local Kinesis reader's 10,000 records per shard and micro-batch:
 // 45,000 posts are 11,250 records in each of a stream's 4 shards.
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -15,6 +16,7 @@ import mysql from "mysql2/promise";
 import { request } from "undici";
 import {
   GOLD_TABLES,
+  s3SinkConnectorName,
   s3SinkConsumerGroup,
   SOURCE_TABLES,
   TABLES,
@@ -26,6 +28,7 @@ import { METRIC_TABLES, STREAM_TABLES } from "../../contract";
 import { readRows } from "../../local/delta";
 import { SinkLineCounter } from "../../local/counts";
 import { kinesisClient } from "../../local/kinesis-client";
+import { TSX } from "../../local/run-tool";
 import { layoutOf, type Layout } from "../../local/layout";
 import {
   readGold,
@@ -229,6 +232,30 @@ describe("local mode end to end", function () {
   it(`seeds ${POSTS} posts in each source table`, () => {
     expect(summary.source).to.deep.equal({ pin: POSTS, geo: POSTS, user: POSTS });
     expect(TABLES.map((table) => source[table].length)).to.deep.equal([POSTS, POSTS, POSTS]);
+  });
+
+  it("answers the troubleshooting commands of docs/local-mode.md", async () => {
+    const doc = fs.readFileSync(path.resolve(__dirname, "../../docs/local-mode.md"), "utf8");
+    const documented = /curl 127\.0\.0\.1:19103\/connectors\/([a-z0-9-]+)\/status/.exec(doc);
+    expect(documented?.[1], "the connector the docs name").to.equal(s3SinkConnectorName("local"));
+    const status = await request(
+      `${stack!.endpoints.connectUrl}/connectors/${s3SinkConnectorName("e2e")}/status`,
+    );
+    expect(status.statusCode).to.equal(200);
+    expect(((await status.body.json()) as { connector: { state: string } }).connector.state).to.equal(
+      "RUNNING",
+    );
+    // `npm run local -- logs` lists the logs of a run (here with its state directory).
+    const logs = spawnSync(
+      TSX,
+      [path.resolve(__dirname, "../../local/cli.ts"), "logs", "--state-dir", stateDir],
+      {
+        encoding: "utf8",
+      },
+    );
+    expect(logs.status, logs.stderr).to.equal(0);
+    for (const component of ["connect", "kafka", "s3proxy", "gateway"])
+      expect(logs.stdout).to.include(component);
   });
 
   it("restarted the Kafka broker in the middle of the batch sending", () => {

@@ -94,6 +94,8 @@ def main(argv: list[str] | None = None) -> int:
 
         def run_stream() -> None:
             wait_for(options.get("--stream-after"))
+            # An available-now run reads what arrived before it started: it starts here, at its gate.
+            stream_args.started_at = time.time()
             stream.run_stream(spark, stream_args, streams)
 
         summary = {}
