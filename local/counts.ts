@@ -45,18 +45,13 @@ export async function sourceKeys(dbUrl: string): Promise<PerTable<string[]>> {
   }
 }
 
-export async function sourceCounts(dbUrl: string): Promise<PerTable<number>> {
-  const keys = await sourceKeys(dbUrl);
-  return { pin: keys.pin.length, geo: keys.geo.length, user: keys.user.length };
-}
-
 async function gatewayGet<T>(outputs: Outputs, route: string): Promise<T> {
   const response = await request(`${outputs.apiUrl}${route}`, { headers: { "x-api-key": outputs.apiKey } });
   if (response.statusCode !== 200) throw new Error(`gateway answered ${response.statusCode} to ${route}`);
   return (await response.body.json()) as T;
 }
 
-export function acceptedCounts(outputs: Outputs): Promise<AcceptedCounts> {
+function acceptedCounts(outputs: Outputs): Promise<AcceptedCounts> {
   return gatewayGet<AcceptedCounts>(outputs, ACCEPTED_PATH);
 }
 

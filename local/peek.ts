@@ -8,7 +8,7 @@ import { kinesisClient } from "./kinesis-client";
 import { withKafkaAdmin } from "./services/kafka";
 import type { StackEndpoints } from "./stack";
 
-export interface PeekedRecord {
+interface PeekedRecord {
   /** `partition N offset M` or `shard S sequence Q`. */
   at: string;
   value: string;

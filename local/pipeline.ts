@@ -35,7 +35,7 @@ import type { StackEndpoints } from "./stack";
 import { verdictOf, type HopCheck, type HopCounts, type PathName } from "./verdict";
 
 /** Which jobs a run runs: both, or one (`jobs --batch-only`, `--stream-only`). */
-export type JobChoice = Record<PathName, boolean>;
+type JobChoice = Record<PathName, boolean>;
 export const BOTH_JOBS: JobChoice = { batch: true, stream: true };
 
 /** How the jobs run: which ones, and whether Spark keeps its UI on 4040 and writes an event log. */
@@ -43,7 +43,7 @@ export interface JobOptions {
   jobs: JobChoice;
   sparkUi: boolean;
 }
-export const DEFAULT_JOB_OPTIONS: JobOptions = { jobs: BOTH_JOBS, sparkUi: false };
+const DEFAULT_JOB_OPTIONS: JobOptions = { jobs: BOTH_JOBS, sparkUi: false };
 
 /** Quarantined records of one table for one reason, as the quarantine tables hold them. */
 export interface QuarantineGroup {
@@ -86,7 +86,7 @@ const JOB_TIMEOUT_MS = 30 * 60_000;
 const SINK_TIMEOUT_MS = 5 * 60_000;
 
 /** Spark's event log of a local run, for a History Server (`--spark-ui`). */
-export const sparkEventsDir = (layout: Layout): string => path.join(layout.stateDir, "spark-events");
+const sparkEventsDir = (layout: Layout): string => path.join(layout.stateDir, "spark-events");
 
 // Spark's Python workers must run the jobs' environment too, or they cannot import the jobs' data source.
 function jobEnv(layout: Layout, sparkUi: boolean): NodeJS.ProcessEnv {
@@ -249,7 +249,7 @@ export interface JobSummaries {
 }
 
 /** The jobs' process, started before their input is complete; each job starts when its gate opens. */
-export interface StartedJobs {
+interface StartedJobs {
   /** Lets the batch job start (its input, the sink's objects, is complete). */
   openBatch(): void;
   /** Lets the stream job start (the stream traffic is in Kinesis). */

@@ -9,7 +9,7 @@ import { sleep } from "./services/net";
 import type { Stack } from "./stack";
 
 /** The services a kept stack can restart in place, on the same data and ports. */
-export const RESTARTABLE: Record<string, (stack: Stack) => Promise<void>> = {
+const RESTARTABLE: Record<string, (stack: Stack) => Promise<void>> = {
   kafka: (stack) => stack.kafka.restart(),
   connect: async (stack) => {
     await stack.connect.kill();

@@ -7,7 +7,7 @@
 import { TABLES, type PerTable, type Table } from "../contract";
 
 export type PathName = "batch" | "stream";
-export const PATHS: PathName[] = ["batch", "stream"];
+const PATHS: PathName[] = ["batch", "stream"];
 
 /** What the gateway acknowledged on one path, as the first hop of each path reads it. */
 export interface Acknowledged {
