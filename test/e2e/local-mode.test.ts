@@ -254,7 +254,7 @@ describe("local mode end to end", function () {
       },
     );
     expect(logs.status, logs.stderr).to.equal(0);
-    for (const component of ["connect", "kafka", "s3proxy", "gateway"])
+    for (const component of ["connect", "kafka", "s3proxy", "jobs"])
       expect(logs.stdout).to.include(component);
   });
 
