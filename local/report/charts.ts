@@ -2,7 +2,7 @@
 import { nowViewName, TABLES, TRENDING, type PerTable } from "../../contract";
 import type { Row } from "../delta";
 import type { QuarantineGroup, StepTiming } from "../pipeline";
-import { checkHops, HOPS, type HopCheck, type HopCounts, type PathName } from "../verdict";
+import { checkHops, countAt, HOPS, pathsOf, type HopCheck, type HopCounts, type PathName } from "../verdict";
 import {
   byLabel,
   cellText,
@@ -168,9 +168,7 @@ function goldSection(gold: Record<string, Row[]>): Section {
 function funnelChart(path: PathName, checks: HopCheck[], counts: HopCounts): Chart {
   const stages = ["source", ...HOPS[path].map((hop) => hop.stage)];
   const valueAt = (stage: string, table: (typeof TABLES)[number]): number =>
-    stage === "source"
-      ? counts.source[table]
-      : (counts[path] as unknown as Record<string, Record<string, number>>)[stage][table];
+    countAt(counts, path, stage)[table];
   return {
     id: `hops-${path}`,
     title: `${path} path: ${stages.join(" → ")}`,
@@ -219,7 +217,7 @@ function hopSection(data: ReportData): Section {
     };
   const { counts } = data.run;
   const checks = checkHops(counts);
-  const paths = Object.keys(HOPS) as PathName[];
+  const paths = pathsOf(counts);
   return {
     id: "hops",
     title: "Records at every hop",
@@ -227,8 +225,20 @@ function hopSection(data: ReportData): Section {
     charts: paths.map((path) => funnelChart(path, checks, counts)),
     tables: [
       tableOf(
-        "every hop checked (at least the source where delivery may repeat; exactly the source, quarantined included, in the cleaned tables)",
-        ["path", "hop", "table", "rule", "source", "count", "quarantined", "lost", "ok"],
+        "every hop checked: every source row acknowledged by the gateway; at least the records acknowledged where delivery may repeat (duplicated); exactly the keys acknowledged, quarantined included, in the cleaned tables (lost, extra)",
+        [
+          "path",
+          "hop",
+          "table",
+          "rule",
+          "expected",
+          "count",
+          "quarantined",
+          "lost",
+          "extra",
+          "duplicated",
+          "ok",
+        ],
         checks.map((check) => ({ ...check, ok: check.ok ? "yes" : "NO" })),
       ),
     ],

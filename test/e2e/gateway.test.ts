@@ -175,9 +175,9 @@ describe("local gateway refuses bad requests with a JSON error", function () {
 });
 
 describe("local mode flags", () => {
-  it("defaults to up with 2000 posts, prefix local and the default port base", () => {
+  it("defaults to run with 2000 posts, prefix local and the default port base", () => {
     expect(parseArgs([])).to.include({
-      command: "up",
+      command: "run",
       posts: 2000,
       keep: false,
       prefix: "local",
@@ -187,7 +187,7 @@ describe("local mode flags", () => {
 
   it("reads every flag", () => {
     const args = parseArgs([
-      "up",
+      "run",
       "--posts",
       "50",
       "--keep",

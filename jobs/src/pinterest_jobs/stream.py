@@ -284,7 +284,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     cli.add_name_source(parser, "--streams", "stream", "PREFIX-pin")
     parser.add_argument("--output", required=True, help="a directory, or catalog.schema on Databricks")
     parser.add_argument(
-        "--checkpoint", required=True, help="checkpoint directory (one sub-folder per stream)"
+        "--checkpoint", required=True, help="checkpoint directory of the one query (all three streams)"
     )
     parser.add_argument("--endpoint", help="Kinesis API URL of the local server (local-kinesis only)")
     parser.add_argument("--region", default="us-east-1")
