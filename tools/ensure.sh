@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what a command needs, once: `tools/ensure.sh node|jobs|airflow|mariadb|jars|chromium|emulator|local ...`.
+# Installs what a command needs, once: `tools/ensure.sh node|jobs|airflow|mwaa-build|mariadb|jars|chromium|emulator|local ...`.
 # Each step is keyed on a hash of the file that pins it, so a second run does nothing.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -71,6 +71,11 @@ ensure_airflow() {
   python_env airflow "$root/dags/requirements-test.txt" -r "$root/dags/requirements-test.txt"
 }
 
+# The pip that builds MWAA's plugins.zip (tools/build-mwaa-plugins.ts).
+ensure_mwaa_build() {
+  python_env mwaa-build "$root/tools/mwaa-build-requirements.txt" -r "$root/tools/mwaa-build-requirements.txt"
+}
+
 ensure_mariadb() {
   if command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ]; then return; fi
   apt_install mariadb-server mariadb-client
@@ -102,11 +107,12 @@ for what in "$@"; do
     node) ensure_node ;;
     jobs) ensure_jobs ;;
     airflow) ensure_airflow ;;
+    mwaa-build) ensure_mwaa_build ;;
     mariadb) ensure_mariadb ;;
     jars) ensure_jars ;;
     chromium) ensure_chromium ;;
     emulator) ensure_node; ensure_mariadb; ensure_jobs ;;
     local) ensure_node; ensure_mariadb; ensure_jobs; ensure_jars ;;
-    *) fail "unknown target '$what' (node, jobs, airflow, mariadb, jars, chromium, emulator, local)" ;;
+    *) fail "unknown target '$what' (node, jobs, airflow, mwaa-build, mariadb, jars, chromium, emulator, local)" ;;
   esac
 done
