@@ -95,7 +95,10 @@ export interface Distribution {
  * What plugins.zip must hold: each resolved distribution the image does not already have at that version.
  * MWAA's pip keeps an installed distribution that satisfies the pin, so those need no wheel.
  */
-export function distributionsToShip(resolved: Distribution[], installed: Map<string, string>): Distribution[] {
+export function distributionsToShip(
+  resolved: Distribution[],
+  installed: Map<string, string>,
+): Distribution[] {
   return resolved
     .filter((dist) => installed.get(normalizeName(dist.name)) !== dist.version)
     .sort((a, b) => normalizeName(a.name).localeCompare(normalizeName(b.name)));
@@ -125,7 +128,11 @@ export function pluginsInputsDigest(v: MwaaVersions, constraints: string, imageP
 }
 
 export function committedInputsDigest(v: MwaaVersions = PINNED): string {
-  return pluginsInputsDigest(v, committedFile(constraintsFileName(v)), committedFile(imagePackagesFileName(v)));
+  return pluginsInputsDigest(
+    v,
+    committedFile(constraintsFileName(v)),
+    committedFile(imagePackagesFileName(v)),
+  );
 }
 
 export interface MwaaPlugins {
@@ -157,7 +164,9 @@ export function loadMwaaPlugins(dir: string = mwaaPluginsDir(), pinned: MwaaVers
   const built = `Airflow ${manifest.airflow}, Python ${manifest.python}, provider ${manifest.provider}`;
   const wanted = `Airflow ${pinned.airflow}, Python ${pinned.python}, provider ${pinned.provider}`;
   if (built !== wanted) {
-    throw new Error(`MWAA plugins.zip in ${dir} was built for ${built}, versions.json pins ${wanted}: ${build}`);
+    throw new Error(
+      `MWAA plugins.zip in ${dir} was built for ${built}, versions.json pins ${wanted}: ${build}`,
+    );
   }
   if (manifest.inputsDigest !== committedInputsDigest(pinned)) {
     throw new Error(
@@ -166,8 +175,10 @@ export function loadMwaaPlugins(dir: string = mwaaPluginsDir(), pinned: MwaaVers
   }
   const providerWheel = manifest.wheels.some(
     (wheel) =>
-      normalizeName(parseWheelFileName(wheel).name) === PROVIDER && parseWheelFileName(wheel).version === pinned.provider,
+      normalizeName(parseWheelFileName(wheel).name) === PROVIDER &&
+      parseWheelFileName(wheel).version === pinned.provider,
   );
-  if (!providerWheel) throw new Error(`MWAA plugins.zip in ${dir} has no ${PROVIDER} ${pinned.provider} wheel: ${build}`);
+  if (!providerWheel)
+    throw new Error(`MWAA plugins.zip in ${dir} has no ${PROVIDER} ${pinned.provider} wheel: ${build}`);
   return { zipFile, requirements: mwaaRequirementsText(pinned), manifest };
 }

@@ -248,7 +248,15 @@ export class Orchestration extends pulumi.ComponentResource {
       },
       {
         parent: this,
-        dependsOn: [rolePolicy, connectionValue, dagFile, constraints, ...dags.ready, ...airflowLogs, ...args.egressReady],
+        dependsOn: [
+          rolePolicy,
+          connectionValue,
+          dagFile,
+          constraints,
+          ...dags.ready,
+          ...airflowLogs,
+          ...args.egressReady,
+        ],
       },
     );
     this.webserverUrl = pulumi.interpolate`https://${this.environment.webserverUrl}`;

@@ -44,7 +44,8 @@ export const BUILD_PYTHON = path.join(ROOT, ".cache", "venv", "mwaa-build", "bin
 const PURE_SDISTS: Record<string, (setupPy: string) => string> = {
   thrift: (setupPy) => {
     const patched = setupPy.replace(/^ {4}with_binary = True$/m, "    with_binary = False");
-    if (patched === setupPy) throw new Error("thrift's setup.py has no `with_binary = True` line to turn off");
+    if (patched === setupPy)
+      throw new Error("thrift's setup.py has no `with_binary = True` line to turn off");
     return patched;
   },
 };
@@ -140,7 +141,12 @@ async function fetchWheel(item: PipReportItem, wheelCache: string): Promise<stri
  * What MWAA's install of requirements.txt amounts to: offline (`--no-index`), from the wheels in `wheelsDir`
  * only, under the constraints, over the image's distributions. Returns what pip would install; throws if it cannot.
  */
-export function offlineInstall(wheelsDir: string, imageSite: string, reportFile: string, v: MwaaVersions = PINNED): Distribution[] {
+export function offlineInstall(
+  wheelsDir: string,
+  imageSite: string,
+  reportFile: string,
+  v: MwaaVersions = PINNED,
+): Distribution[] {
   pip(
     [
       "install",
@@ -169,7 +175,10 @@ export interface BuildResult {
   built: boolean;
 }
 
-export async function buildMwaaPlugins(dir: string = mwaaPluginsDir(), v: MwaaVersions = PINNED): Promise<BuildResult> {
+export async function buildMwaaPlugins(
+  dir: string = mwaaPluginsDir(),
+  v: MwaaVersions = PINNED,
+): Promise<BuildResult> {
   const inputsDigest = committedInputsDigest(v);
   const manifestFile = path.join(dir, "manifest.json");
   if (existsSync(manifestFile) && existsSync(path.join(dir, PLUGINS_OBJECT_KEY))) {

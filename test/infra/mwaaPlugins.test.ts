@@ -72,9 +72,9 @@ describe("MWAA plugins: pure parts", () => {
   }
 
   it("the committed constraints pin the provider of versions.json; the image list has Airflow and no provider", () => {
-    expect(parsePins(committedFile(constraintsFileName(PINNED))).get("apache-airflow-providers-databricks")).to.equal(
-      PINNED.provider,
-    );
+    expect(
+      parsePins(committedFile(constraintsFileName(PINNED))).get("apache-airflow-providers-databricks"),
+    ).to.equal(PINNED.provider);
     const image = parsePins(committedFile(imagePackagesFileName(PINNED)));
     expect(image.get("apache-airflow")).to.equal(PINNED.airflow);
     expect(image.has("apache-airflow-providers-databricks")).to.equal(false);
@@ -151,7 +151,11 @@ describe("MWAA plugins: pure parts", () => {
   it("targets every manylinux up to glibc 2.34 (Amazon Linux 2023, MWAA's system bill of materials)", () => {
     const platforms = manylinuxPlatforms();
     expect(platforms[0]).to.equal("manylinux_2_34_x86_64");
-    expect(platforms).to.include.members(["manylinux_2_28_x86_64", "manylinux_2_17_x86_64", "manylinux2014_x86_64"]);
+    expect(platforms).to.include.members([
+      "manylinux_2_28_x86_64",
+      "manylinux_2_17_x86_64",
+      "manylinux2014_x86_64",
+    ]);
     expect(platforms).not.to.include("manylinux_2_35_x86_64");
     expect(manylinuxPlatforms(17)).to.deep.equal([
       "manylinux_2_17_x86_64",
@@ -197,7 +201,11 @@ describe("MWAA plugins: the program's loader refuses what it cannot deploy", () 
     ["a manifest without its zip", () => write(good(), false), "is not built in"],
     ["another provider version", () => write({ ...good(), provider: "7.0.0" }), "was built for"],
     ["another Python", () => write({ ...good(), python: "3.11" }), "was built for"],
-    ["stale constraints", () => write({ ...good(), inputsDigest: "0" }), "other constraints or image packages"],
+    [
+      "stale constraints",
+      () => write({ ...good(), inputsDigest: "0" }),
+      "other constraints or image packages",
+    ],
     ["no provider wheel", () => write({ ...good(), wheels: ["thrift-0.16.0-py3-none-any.whl"] }), "has no"],
   ];
   for (const [what, setup, message] of refusals) {

@@ -18,7 +18,13 @@ import {
   PINNED,
   PROVIDER,
 } from "../../infra/mwaaPlugins";
-import { BUILD_PYTHON, buildMwaaPlugins, BuildResult, offlineInstall, writeImageSite } from "../../tools/build-mwaa-plugins";
+import {
+  BUILD_PYTHON,
+  buildMwaaPlugins,
+  BuildResult,
+  offlineInstall,
+  writeImageSite,
+} from "../../tools/build-mwaa-plugins";
 
 const ROOT = path.join(__dirname, "..", "..");
 
@@ -35,7 +41,13 @@ describe("npm run build:mwaa-plugins (real pip and PyPI; cached in .cache/mwaa-p
     build = await buildMwaaPlugins();
     work = mkdtempSync(path.join(tmpdir(), "mwaa-plugins-check-"));
     // Unpacked as MWAA does into /usr/local/airflow/plugins.
-    execFileSync(BUILD_PYTHON, ["-m", "zipfile", "-e", path.join(build.dir, "plugins.zip"), path.join(work, "plugins")]);
+    execFileSync(BUILD_PYTHON, [
+      "-m",
+      "zipfile",
+      "-e",
+      path.join(build.dir, "plugins.zip"),
+      path.join(work, "plugins"),
+    ]);
     zipped = readdirSync(path.join(work, "plugins")).sort();
   });
   after(() => rmSync(work, { recursive: true, force: true }));
@@ -46,7 +58,10 @@ describe("npm run build:mwaa-plugins (real pip and PyPI; cached in .cache/mwaa-p
   });
 
   it("holds the pinned provider's wheel", () => {
-    expect(zipped.map(parseWheelFileName)).to.deep.include({ name: PROVIDER.replace(/-/g, "_"), version: PINNED.provider });
+    expect(zipped.map(parseWheelFileName)).to.deep.include({
+      name: PROVIDER.replace(/-/g, "_"),
+      version: PINNED.provider,
+    });
   });
 
   it("each wheel is at the constraints' pin, and none is a distribution the image has at that version", () => {
@@ -70,7 +85,10 @@ describe("npm run build:mwaa-plugins (real pip and PyPI; cached in .cache/mwaa-p
 
   it("the wheels are for CPython 3.12 on manylinux x86_64 up to glibc 2.34, or pure Python", () => {
     for (const file of zipped) {
-      const tags = file.replace(/\.whl$/, "").split("-").slice(-3);
+      const tags = file
+        .replace(/\.whl$/, "")
+        .split("-")
+        .slice(-3);
       const [python, abi, platform] = tags;
       if (platform === "any") expect(python, file).to.match(/^py3|^py2\.py3/);
       else {
@@ -78,7 +96,10 @@ describe("npm run build:mwaa-plugins (real pip and PyPI; cached in .cache/mwaa-p
         expect(abi, file).to.be.oneOf(["cp312", "abi3"]);
         const glibc = platform
           .split(".")
-          .map((tag) => /^manylinux_2_(\d+)_x86_64$/.exec(tag)?.[1] ?? (tag === "manylinux2014_x86_64" ? "17" : "99"))
+          .map(
+            (tag) =>
+              /^manylinux_2_(\d+)_x86_64$/.exec(tag)?.[1] ?? (tag === "manylinux2014_x86_64" ? "17" : "99"),
+          )
           .map(Number);
         expect(Math.min(...glibc), file).to.be.at.most(34);
       }

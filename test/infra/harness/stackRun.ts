@@ -5,7 +5,13 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs"
 import { tmpdir } from "os";
 import { load } from "js-yaml";
 import * as path from "path";
-import { committedInputsDigest, PINNED, PLUGINS_OBJECT_KEY, PluginsManifest, PROVIDER } from "../../../infra/mwaaPlugins";
+import {
+  committedInputsDigest,
+  PINNED,
+  PLUGINS_OBJECT_KEY,
+  PluginsManifest,
+  PROVIDER,
+} from "../../../infra/mwaaPlugins";
 
 export interface RecordedResource {
   id: string;
