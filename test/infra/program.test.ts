@@ -694,7 +694,10 @@ for (const stack of ["dev", "prod"] as const) {
         expect(requirements.inputs.content).to.equal(mwaaRequirementsText(PINNED));
         const plugins = r.one("aws:s3/bucketObjectv2:BucketObjectv2", "-orchestration-plugins");
         expect(plugins.inputs.key).to.equal("plugins.zip");
-        expect(JSON.stringify(plugins.inputs.source)).to.include("mwaa-plugins/plugins.zip");
+        // A file asset (the mocks record its path as a pending value): the built zip, not inline content.
+        expect((plugins.inputs.source as Json).__pulumiAsset).to.equal(true);
+        expect(plugins.inputs.content).to.equal(undefined);
+        expect(plugins.inputs.contentType).to.equal("application/zip");
         const constraints = r.one("aws:s3/bucketObjectv2:BucketObjectv2", "-orchestration-constraints");
         // The requirements name it as /usr/local/airflow/dags/<file>: MWAA syncs the bucket's dags/ there.
         expect(constraints.inputs.key).to.equal(`dags/${constraintsFileName(PINNED)}`);
