@@ -23,10 +23,7 @@ def test_test_environment_pins_the_mwaa_airflow_and_provider_versions():
 def test_mwaa_constraints_pin_the_provider_of_versions_json():
     # MWAA installs the provider from plugins.zip under this file (infra/mwaaPlugins.ts, docs/dag.md).
     constraints = f"constraints-{VERSIONS['mwaaAirflow']}-{VERSIONS['mwaaPython']}.txt"
-    assert (
-        pins(constraints)["apache-airflow-providers-databricks"]
-        == VERSIONS["airflowProvidersDatabricks"]
-    )
+    assert pins(constraints)["apache-airflow-providers-databricks"] == VERSIONS["airflowProvidersDatabricks"]
     image = pins(f"mwaa-image-packages-{VERSIONS['mwaaAirflow']}.txt")
     assert image["apache-airflow"] == VERSIONS["mwaaAirflow"]
 
