@@ -100,8 +100,9 @@ export class Orchestration extends pulumi.ComponentResource {
     this.dagBucket = dags.bucket;
     const afterBucket = { parent: this, dependsOn: dags.ready };
     // MWAA user guide, "Managing Python dependencies in requirements.txt": for a private web server, wheels in
-    // plugins.zip (unpacked to /usr/local/airflow/plugins) and a requirements.txt with --no-index --find-links;
-    // the constraints file sits in dags/, which MWAA syncs to /usr/local/airflow/dags before the install.
+    // plugins.zip (unpacked to /usr/local/airflow/plugins) and a requirements.txt with --no-index --find-links.
+    // The constraints file goes in the DAG folder and is named as /usr/local/airflow/dags/<file> (user guide,
+    // "Apache Airflow provider packages installed on Amazon MWAA environments", Constraints file).
     const constraints = new aws.s3.BucketObjectv2(
       `${name}-constraints`,
       {
