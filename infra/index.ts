@@ -29,6 +29,7 @@ import {
 } from "./names";
 import { topicDir } from "../contract";
 import { Network } from "./network";
+import { loadMwaaPlugins, MwaaPlugins } from "./mwaaPlugins";
 import { s3SinkDeadLetterTopicName } from "./physicalNames";
 import { Orchestration } from "./orchestration";
 import { S3_SINK_FILE_NAME_TEMPLATE } from "./s3SinkConfig";
@@ -45,6 +46,15 @@ function loadStackConfig(): StackConfig {
 }
 
 const config = loadStackConfig();
+// MWAA installs the provider offline from plugins.zip (private web server): refuse to deploy before it is built.
+function loadPlugins(): MwaaPlugins {
+  try {
+    return loadMwaaPlugins();
+  } catch (error) {
+    throw new pulumi.RunError((error as Error).message);
+  }
+}
+const mwaaPlugins = loadPlugins();
 for (const warning of configWarnings(config)) pulumi.log.warn(warning);
 const { prefix, region } = config;
 // Stack outputs of docs/contract.md section 6 (with apiUrl and apiKey below).
@@ -196,6 +206,7 @@ const orchestration = new Orchestration(
     subnetIds: network.privateSubnetIds.slice(0, 2),
     securityGroupId: network.mwaaSecurityGroup.id,
     egressReady: network.egressReady,
+    plugins: mwaaPlugins,
     batchJobId: workspace.batchJob.id,
     databricks: {
       host: config.databricks.host,

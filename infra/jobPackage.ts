@@ -161,14 +161,14 @@ export function wheelEntries(project: JobProject, files: WheelFile[]): WheelFile
 const DOS_DATE = (0 << 9) | (1 << 5) | 1;
 const DOS_TIME = 0;
 
-/** A zip archive (deflate, no timestamps that vary) of the entries, in their order. */
-export function zipArchive(entries: WheelFile[]): Buffer {
+/** A zip archive (deflate at `level`, no timestamps that vary) of the entries, in their order. */
+export function zipArchive(entries: WheelFile[], level = 9): Buffer {
   const locals: Buffer[] = [];
   const centrals: Buffer[] = [];
   let offset = 0;
   for (const entry of entries) {
     const name = Buffer.from(entry.name, "utf8");
-    const compressed = deflateRawSync(entry.content, { level: 9 });
+    const compressed = deflateRawSync(entry.content, { level });
     const crc = crc32(entry.content);
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);

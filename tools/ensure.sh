@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what a command needs, once: `tools/ensure.sh node|jobs|airflow|mariadb|jars|chromium|emulator|local ...`.
+# Installs what a command needs, once: `tools/ensure.sh node|jobs|airflow|mwaa-build|mariadb|jars|chromium|emulator|local ...`.
 # Each step is keyed on a hash of the files that pin it, so a second run does nothing. Steps that do not depend on
 # each other (npm, Debian packages, each Python environment, the jars) run at the same time, each with a log and
 # a line when it starts and ends. Python environments are installed by uv from a lock of every transitive version
@@ -68,6 +68,12 @@ install_airflow() {
   stamp_write venv-airflow "$root/dags/requirements-test.lock"
 }
 
+# The pip that builds MWAA's plugins.zip (tools/build-mwaa-plugins.ts), pinned in its own one-line lock.
+install_mwaa_build() {
+  install_python_env mwaa-build "$root/tools/mwaa-build-requirements.txt"
+  stamp_write venv-mwaa-build "$root/tools/mwaa-build-requirements.txt"
+}
+
 jar_inputs() { find "$root/local/jars" "$root/local/s3-sink" -type f \( -name pom.xml -o -name '*.java' \) | sort; }
 
 install_jars() {
@@ -108,6 +114,11 @@ want_airflow() {
   want_python
   add_step airflow
 }
+want_mwaa_build() {
+  if [ -x "$cache/venv/mwaa-build/bin/python" ] && stamp_ok venv-mwaa-build "$root/tools/mwaa-build-requirements.txt"; then return; fi
+  want_python
+  add_step mwaa-build
+}
 want_mariadb() {
   if command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ]; then return; fi
   add_apt mariadb-server
@@ -129,13 +140,14 @@ for what in "$@"; do
     node) want_node ;;
     jobs) want_jobs ;;
     airflow) want_airflow ;;
+    mwaa-build) want_mwaa_build ;;
     mariadb) want_mariadb ;;
     jars) want_jars ;;
     chromium) want_chromium ;;
     uv) want_python; ensure_uv >"$cache/logs/ensure-uv.log" 2>&1 || fail "installing uv $UV_VERSION failed; see $cache/logs/ensure-uv.log" ;;
     emulator) want_node; want_mariadb; want_jobs ;;
     local) want_node; want_mariadb; want_jobs; want_jars ;;
-    *) fail "unknown target '$what' (node, jobs, airflow, mariadb, jars, chromium, uv, emulator, local)" ;;
+    *) fail "unknown target '$what' (node, jobs, airflow, mwaa-build, mariadb, jars, chromium, uv, emulator, local)" ;;
   esac
 done
 if [ ${#apt_packages[@]} -gt 0 ]; then
@@ -152,6 +164,7 @@ describe() {
     apt) echo "Debian packages: ${apt_packages[*]}" ;;
     jobs) echo "the jobs' Python environment (.cache/venv/jobs, uv, jobs/requirements.lock)" ;;
     airflow) echo "the DAG's Python environment (.cache/venv/airflow, uv, dags/requirements-test.lock)" ;;
+    mwaa-build) echo "the pip that builds MWAA's plugins.zip (.cache/venv/mwaa-build)" ;;
     jars) echo "jars from Maven Central (.cache/jars)" ;;
   esac
 }
@@ -161,12 +174,13 @@ run_step() {
     apt) install_apt "${apt_packages[@]}" ;;
     jobs) install_jobs ;;
     airflow) install_airflow ;;
+    mwaa-build) install_mwaa_build ;;
     jars) install_jars ;;
   esac
 }
 
 # uv is shared by both Python environments: install it once, before they start.
-if [[ " ${steps[*]} " == *" jobs "* || " ${steps[*]} " == *" airflow "* ]]; then
+if [[ " ${steps[*]} " == *" jobs "* || " ${steps[*]} " == *" airflow "* || " ${steps[*]} " == *" mwaa-build "* ]]; then
   ensure_uv >"$cache/logs/ensure-uv.log" 2>&1 || fail "installing uv $UV_VERSION from PyPI failed; see $cache/logs/ensure-uv.log"
 fi
 

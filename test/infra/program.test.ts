@@ -9,7 +9,8 @@ import {
 } from "@pulumi/policy";
 import { expect } from "chai";
 import versions from "../../versions.json";
-import { mwaaRequirements, renderDag } from "../../infra/dag";
+import { renderDag } from "../../infra/dag";
+import { committedFile, constraintsFileName, mwaaRequirementsText, PINNED } from "../../infra/mwaaPlugins";
 import { deploymentFingerprint as deploymentFingerprintOf } from "../../infra/ingestApi";
 import { PolicyDocument, policyViolations } from "../../infra/iam";
 import { buildJobWheel } from "../../infra/jobPackage";
@@ -749,7 +750,7 @@ for (const stack of ["dev", "prod"] as const) {
         ).to.match(/^airflow-/);
       });
 
-      it("uploads the rendered DAG and the requirements, and points MWAA at that requirements version", () => {
+      it("uploads the DAG, plugins.zip, the constraints and requirements, and points MWAA at those versions", () => {
         const dag = r.one("aws:s3/bucketObjectv2:BucketObjectv2", "-orchestration-dag");
         expect(dag.inputs.key).to.equal(`dags/${dagFileName(expected.prefix)}`);
         expect(dag.inputs.content).to.equal(
@@ -757,17 +758,32 @@ for (const stack of ["dev", "prod"] as const) {
         );
         const requirements = r.one("aws:s3/bucketObjectv2:BucketObjectv2", "-orchestration-requirements");
         expect(requirements.inputs.key).to.equal("requirements.txt");
-        expect(requirements.inputs.content).to.equal(mwaaRequirements());
+        expect(requirements.inputs.content).to.equal(mwaaRequirementsText(PINNED));
+        const plugins = r.one("aws:s3/bucketObjectv2:BucketObjectv2", "-orchestration-plugins");
+        expect(plugins.inputs.key).to.equal("plugins.zip");
+        // A file asset (the mocks record its path as a pending value): the built zip, not inline content.
+        expect((plugins.inputs.source as Json).__pulumiAsset).to.equal(true);
+        expect(plugins.inputs.content).to.equal(undefined);
+        expect(plugins.inputs.contentType).to.equal("application/zip");
+        const constraints = r.one("aws:s3/bucketObjectv2:BucketObjectv2", "-orchestration-constraints");
+        // The requirements name it as /usr/local/airflow/dags/<file>: MWAA syncs the bucket's dags/ there.
+        expect(constraints.inputs.key).to.equal(`dags/${constraintsFileName(PINNED)}`);
+        expect(constraints.inputs.content).to.equal(committedFile(constraintsFileName(PINNED)));
         const dagBucket = r
           .all("aws:s3/bucket:Bucket")
           .find((b) => b.inputs.bucket === run.outputs.dagBucket) as RecordedResource;
         expect(dag.inputs.bucket).to.equal(dagBucket.id);
         expect(requirements.inputs.bucket).to.equal(dagBucket.id);
+        expect(plugins.inputs.bucket).to.equal(dagBucket.id);
+        expect(constraints.inputs.bucket).to.equal(dagBucket.id);
         const mwaa = r.one("aws:mwaa/environment:Environment");
         expect(mwaa.inputs.sourceBucketArn).to.equal(dagBucket.state.arn);
         expect(mwaa.inputs.dagS3Path).to.equal("dags");
         expect(mwaa.inputs.requirementsS3Path).to.equal("requirements.txt");
         expect(mwaa.inputs.requirementsS3ObjectVersion).to.equal(requirements.state.versionId);
+        expect(mwaa.inputs.pluginsS3Path).to.equal("plugins.zip");
+        expect(mwaa.inputs.pluginsS3ObjectVersion).to.equal(plugins.state.versionId);
+        expect(mwaa.dependsOn).to.include(`aws:s3/bucketObjectv2:BucketObjectv2::${constraints.name}`);
       });
 
       it("the Databricks connection is a Secrets Manager secret set from a Pulumi secret", () => {

@@ -192,4 +192,16 @@ describe("program variants (mocks)", function () {
     );
     expect(message).not.to.contain("\n");
   });
+
+  it("without a built plugins.zip the program refuses to deploy MWAA, in one line naming the build command", async () => {
+    let message = "";
+    try {
+      await runStack("dev", { values: userSet, secretKeys: [], withoutMwaaPlugins: true });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).to.contain("MWAA plugins.zip");
+    expect(message).to.contain("run `npm run build:mwaa-plugins` before `pulumi up`");
+    expect(message).not.to.contain("\n");
+  });
 });
