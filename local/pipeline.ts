@@ -244,6 +244,8 @@ export async function runBothJobs(ctx: StepContext): Promise<JobSummaries> {
     layout.mountDir,
     "--output",
     layout.batchDir,
+    "--checkpoint",
+    layout.batchCheckpointDir,
     "--topics",
     tableMap(endpoints.outputs.topics),
     "--stream",
@@ -326,7 +328,8 @@ export async function summarize(
       kafka: await kafkaEndOffsets(endpoints.kafkaBootstrap, endpoints.outputs.topics),
       s3: sinkLineCounts(layout.mountDir, endpoints.outputs.topics),
       silver: await distinctKeys(layout.batchDir, SILVER_TABLES),
-      quarantined: perTableOf(batchJob.quarantined, "the batch job's summary field quarantined"),
+      // Every record the batch job ever quarantined (its runs are incremental): the rows of its quarantine table.
+      quarantined: perTableOf(batchJob.quarantine, "the batch job's summary field quarantine"),
     },
     stream: {
       accepted: accepted.stream,

@@ -74,7 +74,14 @@ def main(argv: list[str] | None = None) -> int:
             spark.dataSource.register(LocalKinesisDataSource)
         with ThreadPoolExecutor(max_workers=1) as pool:
             streaming = pool.submit(stream.run_stream, spark, stream_args, streams)
-            batch_summary = batch.run_batch(spark, batch_args.input, Output(batch_args.output), topics)
+            batch_summary = batch.run_batch(
+                spark,
+                batch_args.input,
+                Output(batch_args.output),
+                topics,
+                batch_args.checkpoint,
+                batch_args.full_refresh,
+            )
             streaming.result()
         summary = {"batch": batch_summary, "stream": stream.stream_summary(spark, Output(stream_args.output))}
         write_summary(summary, summary_json)
