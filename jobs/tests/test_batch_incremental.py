@@ -2,6 +2,10 @@
 one full run over all objects gives; a run that fails between silver and gold and is run again, too."""
 
 import json
+import signal
+import subprocess
+import sys
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -181,4 +185,29 @@ def test_a_run_failing_between_silver_and_gold_then_run_again_gives_the_full_run
     monkeypatch.undo()
     summary = run(spark, root, output, checkpoint)
     assert summary["new_objects"] == {"pin": 5, "geo": 4, "user": 6}
+    assert tables(spark, output) == tables(spark, base / "full")
+
+
+def test_a_run_killed_after_its_silver_merge_then_run_again_gives_the_full_run(spark, staged, tmp_path):
+    """The real thing: the job in its own process, killed with SIGKILL as soon as its merge into pin_silver has
+    committed (gold, and maybe the other silver tables and the quarantine, not yet written)."""
+    base, _, _ = staged
+    root, output, checkpoint = tmp_path / "input", tmp_path / "out", tmp_path / "checkpoint"
+    add_objects(root, 1)
+    run(spark, root, output, checkpoint)
+    add_objects(root, 2)
+    log = output / "pin_silver" / "_delta_log"
+    commits = set(log.glob("*.json"))
+    job = subprocess.Popen(
+        [sys.executable, "-m", "pinterest_jobs.batch", "--input", str(root), "--output", str(output)]
+        + ["--checkpoint", str(checkpoint), "--prefix", PREFIX],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    while job.poll() is None and set(log.glob("*.json")) == commits:
+        time.sleep(0.02)
+    job.send_signal(signal.SIGKILL)
+    assert job.wait(timeout=60) == -signal.SIGKILL, "the job ended before it could be killed"
+    add_objects(root, 3)
+    run(spark, root, output, checkpoint)
     assert tables(spark, output) == tables(spark, base / "full")

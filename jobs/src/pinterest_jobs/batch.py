@@ -107,7 +107,6 @@ class BatchRun:
     _writer_ids: list[str] = field(default_factory=list)
 
     def write(self, records: DataFrame, batch_id: int) -> None:
-        spark = records.sparkSession
         replace = batch_id == 0
         with ThreadPoolExecutor(max_workers=len(TABLES)) as pool:
             runs = dict(
@@ -117,7 +116,19 @@ class BatchRun:
                     strict=True,
                 )
             )
+        try:
+            self._write_quarantine_and_gold(runs, batch_id, replace)
+        finally:
+            for cleaned, rows, _ in runs.values():
+                cleaned.unpersist()
+                rows.unpersist()
+        for table, (_, _, counts) in runs.items():
+            for key in RUN_COUNTS:
+                self.tally[key][table] += counts[key]
+
+    def _write_quarantine_and_gold(self, runs: dict, batch_id: int, replace: bool) -> None:
         cleaned_tables = [cleaned for cleaned, _, _ in runs.values()]
+        spark = cleaned_tables[0].checked.sparkSession
         quarantine = cleaned_tables[0].quarantine
         for cleaned in cleaned_tables[1:]:
             quarantine = quarantine.unionByName(cleaned.quarantine)
@@ -129,11 +140,6 @@ class BatchRun:
                 self.output.append_once(quarantine, QUARANTINE_TABLE, self._writer_id(spark), batch_id)
             silver = {table: self.output.read(spark, SILVER_TABLES[table]) for table in TABLES}
         self.gold = write_gold(self.output, silver)
-        for table, (cleaned, rows, counts) in runs.items():
-            cleaned.unpersist()
-            rows.unpersist()
-            for key in RUN_COUNTS:
-                self.tally[key][table] += counts[key]
 
     def _clean_and_write_silver(
         self, table: str, records: DataFrame, replace: bool
