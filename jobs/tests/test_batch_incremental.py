@@ -69,7 +69,7 @@ def add_objects(root: Path, stage: int) -> None:
     else:
         write_sink_layout(root, TOPICS, 30, duplicate_every=4, first_index=160, partition=2)
         (user130,) = sink_lines(root, "user", 1, {130})
-        write_lines(root, "user", 4, "changed-3.json", [changed(user130, first_name="Zoltan", age=99)])
+        write_lines(root, "user", 4, "changed-3.json", [changed(user130, first_name="Zzzz", age=99)])
         write_lines(root, "user", 4, "again-3.json", sink_lines(root, "user", 1, {121, 125, 130}))
         write_lines(root, "user", 9, "bad-3.json", ['{"ind": "twelve"}', ""])
 
