@@ -20,7 +20,10 @@ import { UnityCatalogNames, unityCatalogKinesisRoleName, unityCatalogStorageRole
 export interface StorageLayout {
   /** Root folder holding the sink's `topics/`. */
   input: string;
+  /** The stream job's checkpoint. */
   checkpoint: string;
+  /** The batch job's checkpoint: which sink objects it has cleaned (docs/jobs.md, incremental runs). */
+  batchCheckpoint: string;
   batchOutput: string;
   streamOutput: string;
   /** Folder of the job wheel (a volume, or workspace files). */
@@ -51,6 +54,7 @@ export function storageLayout(plan: StoragePlan): StorageLayout {
       // The topics volume is named like the sink's first folder, so `${input}/topics/<topic>` is inside it.
       input: volumes,
       checkpoint: `${volumes}/${plan.names.checkpointsVolume}/stream`,
+      batchCheckpoint: `${volumes}/${plan.names.checkpointsVolume}/batch`,
       batchOutput: `${plan.catalog}.${plan.schemas.batch}`,
       streamOutput: `${plan.catalog}.${plan.schemas.stream}`,
       wheelDir: `${volumes}/${plan.names.artifactsVolume}`,
@@ -59,6 +63,7 @@ export function storageLayout(plan: StoragePlan): StorageLayout {
   return {
     input: plan.mountUri,
     checkpoint: `${plan.mountUri}/checkpoints/stream`,
+    batchCheckpoint: `${plan.mountUri}/checkpoints/batch`,
     batchOutput: plan.catalog ? `${plan.catalog}.${plan.schemas.batch}` : `${plan.mountUri}/delta/batch`,
     streamOutput: plan.catalog ? `${plan.catalog}.${plan.schemas.stream}` : `${plan.mountUri}/delta/stream`,
     wheelDir: `/Workspace${plan.workspaceDir}/wheels`,

@@ -73,6 +73,13 @@ export interface JobCommandLines {
   stream: string[];
 }
 
+/**
+ * The batch job's one job parameter: "true" in "Run now with different parameters" rebuilds every table from all
+ * sink objects. The task's positional parameters read it through a dynamic value reference (job parameters are
+ * pushed down only to keyword arguments): https://docs.databricks.com/aws/en/jobs/dynamic-value-references
+ */
+export const FULL_REFRESH_PARAMETER = { name: "full_refresh", default: "false" } as const;
+
 /** Parameters of the two job tasks (the jobs' command lines, see jobs/src/pinterest_jobs). */
 export function jobCommandLines(args: {
   region: string;
@@ -88,8 +95,11 @@ export function jobCommandLines(args: {
       args.layout.input,
       "--output",
       args.layout.batchOutput,
+      "--checkpoint",
+      args.layout.batchCheckpoint,
       "--topics",
       perTableOption(args.topics),
+      `--full-refresh={{job.parameters.${FULL_REFRESH_PARAMETER.name}}}`,
     ],
     stream: [
       "--source",
@@ -325,10 +335,12 @@ export class DatabricksWorkspace extends pulumi.ComponentResource {
       `${name}-batch-job`,
       {
         name: `${args.prefix}-batch`,
-        description: "Cleans the three topics and computes the gold tables (triggered by Airflow).",
+        description:
+          "Cleans the sink objects added since its last run, merges them into silver and recomputes gold (triggered by Airflow).",
         ...batchRunSettings(args.batchTimeoutMinutes),
         ...runAs,
         ...notifications,
+        parameters: [FULL_REFRESH_PARAMETER],
         tasks: [{ ...wheelTask("batch", commandLines.batch), ...batchTaskRetries(args.batchMaxRetries) }],
       },
       afterStorage,

@@ -269,7 +269,7 @@ export function startJobs(ctx: StepContext, options: JobOptions = DEFAULT_JOB_OP
   args.push("--batch-after", gates.batch, "--stream-after", gates.stream);
   if (options.jobs.batch) {
     args.push("--batch", "--input", layout.mountDir, "--output", layout.batchDir);
-    args.push("--topics", tableMap(endpoints.outputs.topics));
+    args.push("--checkpoint", layout.batchCheckpointDir, "--topics", tableMap(endpoints.outputs.topics));
   }
   if (options.jobs.stream) {
     args.push("--stream", "--source", "local-kinesis", "--endpoint", endpoints.kinesisEndpoint);

@@ -51,6 +51,7 @@ def test_split_argv_rejects_bad_input_in_one_line(argv, message):
 
 def test_a_stream_without_available_now_is_refused(tmp_path, capsys):
     argv = ["--batch", "--input", str(tmp_path), "--output", str(tmp_path / "b"), "--prefix", PREFIX]
+    argv += ["--checkpoint", str(tmp_path / "bc")]
     argv += ["--stream", "--source", "local-kinesis", "--endpoint", "http://127.0.0.1:9", "--prefix", PREFIX]
     argv += ["--output", str(tmp_path / "s"), "--checkpoint", str(tmp_path / "c")]
     assert batch_and_stream.main(argv) == 2
@@ -75,7 +76,8 @@ def test_both_jobs_in_one_session_match_the_batch_job_alone_and_fill_the_stream_
     gate = tmp_path / "go"
     argv = ["--summary-json", str(tmp_path / "summary.json"), "--batch-after", str(gate)]
     argv += ["--stream-after", str(gate), "--batch", *batch_flags]
-    argv += ["--output", str(tmp_path / "batch"), "--stream", "--source", "local-kinesis"]
+    argv += ["--output", str(tmp_path / "batch"), "--checkpoint", str(tmp_path / "batch-checkpoint")]
+    argv += ["--stream", "--source", "local-kinesis"]
     argv += ["--endpoint", kinesis_endpoint, "--prefix", PREFIX, "--output", str(stream_out)]
     argv += ["--checkpoint", str(tmp_path / "checkpoint"), "--available-now"]
 
@@ -101,6 +103,8 @@ def test_both_jobs_in_one_session_match_the_batch_job_alone_and_fill_the_stream_
                 *batch_flags,
                 "--output",
                 str(tmp_path / "alone"),
+                "--checkpoint",
+                str(tmp_path / "alone-checkpoint"),
                 "--summary-json",
                 str(tmp_path / "alone.json"),
             ]

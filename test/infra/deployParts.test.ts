@@ -133,6 +133,7 @@ describe("Databricks storage layouts", () => {
     ).to.deep.equal({
       input: "/Volumes/cat/p_x_landing",
       checkpoint: "/Volumes/cat/p_x_landing/checkpoints/stream",
+      batchCheckpoint: "/Volumes/cat/p_x_landing/checkpoints/batch",
       batchOutput: "cat.p_batch",
       streamOutput: "cat.p_stream",
       wheelDir: "/Volumes/cat/p_x_landing/artifacts",
@@ -149,6 +150,7 @@ describe("Databricks storage layouts", () => {
     expect(storageLayout({ ...mount, catalog: undefined })).to.deep.equal({
       input: "dbfs:/mnt/p-data",
       checkpoint: "dbfs:/mnt/p-data/checkpoints/stream",
+      batchCheckpoint: "dbfs:/mnt/p-data/checkpoints/batch",
       batchOutput: "dbfs:/mnt/p-data/delta/batch",
       streamOutput: "dbfs:/mnt/p-data/delta/stream",
       wheelDir: "/Workspace/Shared/x/p/wheels",

@@ -6,7 +6,7 @@ import { execFileSync } from "child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { jobCommandLines, wheelPath } from "../../infra/databricksWorkspace";
+import { FULL_REFRESH_PARAMETER, jobCommandLines, wheelPath } from "../../infra/databricksWorkspace";
 import { storageLayout } from "../../infra/databricksStorage";
 import {
   buildJobWheel,
@@ -209,11 +209,17 @@ describe("jobs wheel", function () {
           layout,
           serviceCredential: undefined,
         });
-        expect(parse("batch", lines.batch)).to.deep.include({
+        // Databricks replaces the dynamic value reference with the job parameter's value before the task starts.
+        const withFullRefresh = (value: string) =>
+          lines.batch.map((item) => item.replace(`{{job.parameters.${FULL_REFRESH_PARAMETER.name}}}`, value));
+        expect(parse("batch", withFullRefresh(FULL_REFRESH_PARAMETER.default))).to.deep.include({
           input: layout.input,
           output: layout.batchOutput,
+          checkpoint: layout.batchCheckpoint,
           topics: perTableOption(topicNames(prefix)),
+          full_refresh: false,
         });
+        expect(parse("batch", withFullRefresh("true"))).to.deep.include({ full_refresh: true });
         expect(parse("stream", lines.stream)).to.deep.include({
           source: "kinesis",
           output: layout.streamOutput,

@@ -995,7 +995,7 @@ for (const stack of ["dev", "prod"] as const) {
         });
       });
 
-      it("the batch job reads the topics volume's root and writes the catalog's batch schema", () => {
+      it("the batch job reads the topics volume's root, checkpoints in the volume, writes the batch schema", () => {
         const job = r.one("databricks:index/job:Job", "-batch-job");
         const task = (job.inputs.tasks as Json[])[0];
         const topics = topicNames(expected.prefix);
@@ -1004,9 +1004,14 @@ for (const stack of ["dev", "prod"] as const) {
           `/Volumes/${underscored()}/${uc().landingSchema}`,
           "--output",
           `${underscored()}.${underscored()}_batch`,
+          "--checkpoint",
+          `/Volumes/${underscored()}/${uc().landingSchema}/checkpoints/batch`,
           "--topics",
           `pin=${topics.pin},geo=${topics.geo},user=${topics.user}`,
+          "--full-refresh={{job.parameters.full_refresh}}",
         ]);
+        // A run started with full_refresh=true rebuilds every table; the Airflow DAG runs the default.
+        expect(job.inputs.parameters).to.deep.equal([{ name: "full_refresh", default: "false" }]);
         expect(job.inputs.schedule).to.equal(undefined);
       });
 

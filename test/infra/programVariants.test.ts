@@ -134,6 +134,7 @@ describe("program variants (mocks)", function () {
       const option = (list: string[], name: string) => list[list.indexOf(name) + 1];
       expect(option(parameters("-batch-job"), "--input")).to.equal(uri);
       expect(option(parameters("-batch-job"), "--output")).to.equal(`${uri}/delta/batch`);
+      expect(option(parameters("-batch-job"), "--checkpoint")).to.equal(`${uri}/checkpoints/batch`);
       expect(option(parameters("-stream-job"), "--output")).to.equal(`${uri}/delta/stream`);
       expect(option(parameters("-stream-job"), "--checkpoint")).to.equal(`${uri}/checkpoints/stream`);
       expect(parameters("-stream-job")).not.to.include("--service-credential");

@@ -103,7 +103,14 @@ def main(argv: list[str] | None = None) -> int:
             streaming = None if stream_args is None else pool.submit(run_stream)
             if batch_args is not None:
                 wait_for(options.get("--batch-after"))
-                summary["batch"] = batch.run_batch(spark, batch_args.input, Output(batch_args.output), topics)
+                summary["batch"] = batch.run_batch(
+                    spark,
+                    batch_args.input,
+                    Output(batch_args.output),
+                    topics,
+                    batch_args.checkpoint,
+                    batch_args.full_refresh,
+                )
             if streaming is not None:
                 streaming.result()
                 summary["stream"] = stream.stream_summary(spark, Output(stream_args.output))

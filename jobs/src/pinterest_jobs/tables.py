@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from delta.tables import DeltaTable
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import DataFrame, DataFrameWriter, SparkSession
 from pyspark.sql.types import StructType
 
 from .contract import catalog_table
@@ -33,15 +33,32 @@ class Output:
         return f"{self.location}.{name}" if self.is_catalog else f"{self.location.rstrip('/')}/{name}"
 
     def overwrite(self, df: DataFrame, name: str) -> int:
-        """Replaces the table's content, so that a re-run gives the same table, and keeps its declared schema (a
-        frame whose columns differ fails); returns the number of rows written, from the commit's metrics rather than
-        by reading the table back."""
-        writer = df.write.format("delta").mode("overwrite")
+        """Replaces the table's content, so that a re-run gives the same table; returns the number of rows written,
+        from the commit's metrics rather than by reading the table back."""
+        self.replace(df, name)
+        return self.rows_written(df.sparkSession, name)
+
+    def replace(self, df: DataFrame, name: str) -> None:
+        """Replaces the table's content (a new version; Delta keeps the previous ones) and keeps its declared schema
+        and comments: a frame whose columns differ fails."""
+        self._save(df.write.format("delta").mode("overwrite"), name)
+
+    def append_once(self, df: DataFrame, name: str, writer_id: str, version: int) -> None:
+        """Appends unless this writer already committed `version` to the table: Delta's idempotent writes
+        (txnAppId/txnVersion, docs.delta.io/latest/delta-streaming.html#idempotent-table-writes-in-foreachbatch)."""
+        writer = df.write.format("delta").mode("append")
+        self._save(writer.option("txnAppId", writer_id).option("txnVersion", version), name)
+
+    def _save(self, writer: DataFrameWriter, name: str) -> None:
         if self.is_catalog:
             writer.saveAsTable(self.ref(name))
         else:
             writer.save(self.ref(name))
-        return self.rows_written(df.sparkSession, name)
+
+    def exists(self, spark: SparkSession, name: str) -> bool:
+        if self.is_catalog:
+            return spark.catalog.tableExists(self.ref(name))
+        return DeltaTable.isDeltaTable(spark, self.ref(name))
 
     def rows_written(self, spark: SparkSession, name: str) -> int:
         """`numOutputRows` of the table's last commit: Delta records it for every write, the commit info being part
