@@ -130,3 +130,25 @@ export const TRENDING: { windowMinutes: number; top: number } = contract.trendin
 
 /** The stack outputs every stack exports and local mode writes (docs/contract.md, stack outputs). */
 export const REQUIRED_OUTPUTS: string[] = contract.outputs;
+
+/** Every table the contract declares, by its name: silver, stream, quarantine, gold and metric tables. */
+export const DECLARED_TABLES: string[] = [
+  ...Object.values(SILVER_TABLES),
+  ...Object.values(STREAM_TABLES),
+  QUARANTINE_TABLES.batch,
+  QUARANTINE_TABLES.stream,
+  ...GOLD_TABLES,
+  ...METRIC_TABLES,
+];
+
+const TABLE_PROPERTIES: Record<string, Record<string, string>> = contract.tableProperties;
+
+/** The Delta properties a table is created with: the contract's defaults merged with the table's own
+ * (docs/contract.md, table properties). */
+export function tableProperties(name: string): Record<string, string> {
+  if (!DECLARED_TABLES.includes(name))
+    throw new Error(
+      `table ${name} is not in contract/contract.json: use one of ${DECLARED_TABLES.join(", ")}`,
+    );
+  return { ...TABLE_PROPERTIES.default, ...TABLE_PROPERTIES[name] };
+}

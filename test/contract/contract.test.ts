@@ -87,6 +87,31 @@ describe("contract: the TypeScript reader", () => {
   });
 });
 
+describe("contract: table properties", () => {
+  it("are declared for the contract's tables only, each with a default", () => {
+    const { default: defaults, ...perTableProperties } = FILE.tableProperties;
+    expect(defaults).to.be.an("object");
+    expect(contract.DECLARED_TABLES).to.include.members(Object.keys(perTableProperties));
+  });
+
+  it("merge the defaults with the table's own, the table winning", () => {
+    expect(contract.tableProperties("pin_stream")).to.deep.equal({
+      ...FILE.tableProperties.default,
+      "delta.dataSkippingStatsColumns": "ind,arrived_at",
+    });
+    expect(contract.tableProperties("trending_profiles")).to.deep.equal(FILE.tableProperties.default);
+  });
+
+  it("are all strings, as Delta's table properties are", () => {
+    for (const name of contract.DECLARED_TABLES)
+      for (const value of Object.values(contract.tableProperties(name))) expect(value).to.be.a("string");
+  });
+
+  it("refuse a table the contract does not declare", () => {
+    expect(() => contract.tableProperties("pin_streams")).to.throw(/pin_streams is not in contract/);
+  });
+});
+
 describe("contract: the Python reader agrees with the TypeScript reader", function () {
   this.timeout(60_000);
   let python: Record<string, unknown>;
@@ -111,6 +136,7 @@ print(json.dumps({
   "gold": list(c.GOLD_TABLES),
   "metrics": list(c.METRIC_TABLES),
   "trending": {"windowMinutes": c.TRENDING_WINDOW_MINUTES, "top": c.TRENDING_TOP},
+  "tableProperties": {t: c.table_properties(t) for t in c.DECLARED_TABLES},
 }))`;
     python = JSON.parse(execFileSync(JOBS_PYTHON, ["-c", script], { encoding: "utf8" }));
   });
@@ -132,6 +158,9 @@ print(json.dumps({
       gold: contract.GOLD_TABLES,
       metrics: contract.METRIC_TABLES,
       trending: contract.TRENDING,
+      tableProperties: Object.fromEntries(
+        contract.DECLARED_TABLES.map((name) => [name, contract.tableProperties(name)]),
+      ),
     });
   });
 

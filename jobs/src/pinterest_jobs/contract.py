@@ -80,3 +80,22 @@ def stream_names(prefix: str) -> dict[str, str]:
 def topic_dir(root: str, topic: str) -> str:
     """Where the S3 sink writes one topic below the bucket root (the volume or mount on Databricks)."""
     return f"{root.rstrip('/')}/{render_name('topicDir', topic=topic)}"
+
+
+DECLARED_TABLES: tuple[str, ...] = (
+    *SILVER_TABLES.values(),
+    *STREAM_TABLES.values(),
+    QUARANTINE_TABLE,
+    STREAM_QUARANTINE_TABLE,
+    *GOLD_TABLES,
+    *METRIC_TABLES,
+)
+_TABLE_PROPERTIES: dict[str, dict[str, str]] = _CONTRACT["tableProperties"]
+
+
+def table_properties(name: str) -> dict[str, str]:
+    """The Delta properties a table is created with: the contract's defaults merged with the table's own
+    (docs/contract.md, table properties)."""
+    if name not in DECLARED_TABLES:
+        raise KeyError(f"table {name} is not in contract.json: use one of {', '.join(DECLARED_TABLES)}")
+    return {**_TABLE_PROPERTIES["default"], **_TABLE_PROPERTIES.get(name, {})}
