@@ -7,6 +7,7 @@ from delta.tables import DeltaTable
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql.types import StructType
 
+from .contract import table_properties
 from .errors import JobFailure, UsageError
 
 _CATALOG_SCHEMA = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$")
@@ -31,13 +32,36 @@ class Output:
 
     def overwrite(self, df: DataFrame, name: str) -> int:
         """Replaces the table's content and schema, so that a re-run gives the same table; returns the number of
-        rows written, from the commit's metrics rather than by reading the table back."""
-        writer = df.write.format("delta").mode("overwrite").option("overwriteSchema", "true")
+        rows written, from the commit's metrics rather than by reading the table back. A table this creates gets
+        the contract's properties: Delta stores a write's `delta.`-prefixed options as table properties
+        (delta-io/delta@v4.0.0:spark/src/main/scala/org/apache/spark/sql/delta/sources/DeltaDataSource.scala)."""
+        writer = (
+            df.write.format("delta")
+            .mode("overwrite")
+            .option("overwriteSchema", "true")
+            .options(**table_properties(name))
+        )
         if self.is_catalog:
             writer.saveAsTable(self.ref(name))
         else:
             writer.save(self.ref(name))
         return self.rows_written(df.sparkSession, name)
+
+    def replace(self, df: DataFrame, name: str) -> None:
+        """Replaces the table's content, keeping its schema, without counting anything afterwards."""
+        writer = df.write.format("delta").mode("overwrite").options(**table_properties(name))
+        writer.saveAsTable(self.ref(name)) if self.is_catalog else writer.save(self.ref(name))
+
+    def version(self, spark: SparkSession, name: str) -> int:
+        """The table's latest version: one look at its log, no data read."""
+        (last,) = self.delta(spark, name).history(1).select("version").collect()
+        return int(last["version"])
+
+    def read_version(self, spark: SparkSession, name: str, version: int) -> DataFrame:
+        """The table as it was at `version` (Delta time travel)."""
+        if self.is_catalog:
+            return spark.read.option("versionAsOf", version).table(self.ref(name))
+        return spark.read.format("delta").option("versionAsOf", version).load(self.ref(name))
 
     def rows_written(self, spark: SparkSession, name: str) -> int:
         """`numOutputRows` of the table's last commit: Delta records it for every write, the commit info being part
@@ -63,7 +87,15 @@ class Output:
         return DeltaTable.forPath(spark, self.ref(name))
 
     def ensure(self, spark: SparkSession, name: str, schema: StructType) -> None:
-        """Creates the Delta table, empty with `schema`, if it does not exist yet."""
-        builder = DeltaTable.createIfNotExists(spark).addColumns(schema)
-        builder = builder.tableName(self.ref(name)) if self.is_catalog else builder.location(self.ref(name))
-        builder.execute()
+        """Creates the Delta table, empty with `schema` and the contract's properties, if it does not exist yet."""
+        create_table(spark, self, name, schema)
+
+
+def create_table(spark: SparkSession, output: Output, name: str, schema: StructType) -> None:
+    """The one place a table is created: empty, with `schema` and its properties from the contract
+    (docs/contract.md, table properties); nothing when it exists already."""
+    builder = DeltaTable.createIfNotExists(spark).addColumns(schema)
+    for key, value in table_properties(name).items():
+        builder = builder.property(key, value)
+    builder = builder.tableName(output.ref(name)) if output.is_catalog else builder.location(output.ref(name))
+    builder.execute()
