@@ -16,6 +16,7 @@ from pathlib import Path
 from . import batch, cli, stream
 from .contract import stream_names, topic_names
 from .errors import UsageError
+from .local_kinesis import LocalKinesisDataSource
 from .session import get_spark
 from .tables import Output
 
@@ -69,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
         if stream_args.source == "local-kinesis":
             stream.check_streams(stream_args, streams)
         spark = get_spark("pinterest-local")
+        if stream_args.source == "local-kinesis":
+            spark.dataSource.register(LocalKinesisDataSource)
         with ThreadPoolExecutor(max_workers=1) as pool:
             streaming = pool.submit(stream.run_stream, spark, stream_args, streams)
             batch_summary = batch.run_batch(spark, batch_args.input, Output(batch_args.output), topics)

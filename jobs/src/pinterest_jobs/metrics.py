@@ -164,6 +164,7 @@ class MetricRefresh:
             self._geo_keys |= geo_keys
 
     def refresh(self) -> None:
+        self.spark.sparkContext.setJobDescription("metric refresh")
         with self._lock:
             windows, geo_keys, full = self._windows, self._geo_keys, self._full
             self._windows, self._geo_keys, self._full = set(), set(), False

@@ -41,7 +41,7 @@ from .local_kinesis import (
     kinesis_client,
 )
 from .metrics import ARRIVED_AT
-from .session import SESSION_TIME_ZONE, get_spark, on_databricks
+from .session import get_spark, on_databricks
 from .tables import Output
 
 SOURCES = ("kinesis", "local-kinesis")
@@ -71,25 +71,29 @@ TXN_VERSION = "spark.databricks.delta.write.txnVersion"
 TXN_AUTO_RESET = "spark.databricks.delta.write.txnVersion.autoReset.enabled"
 
 
-def stream_session(spark: SparkSession, source: str) -> SparkSession:
-    """The stream query's own session, sharing the SparkContext: its settings do not reach a batch job that runs
-    beside it in the same process (pinterest_jobs.batch_and_stream), and are the same on Databricks and here."""
-    spark = spark.newSession()
-    spark.conf.set("spark.sql.session.timeZone", SESSION_TIME_ZONE)
-    if source == "local-kinesis":
-        try:
-            spark.dataSource.register(LocalKinesisDataSource)
-        except AnalysisException as error:  # registered by an earlier run in this process
-            if error.getCondition() != "DATA_SOURCE_ALREADY_EXISTS":
-                raise
-    spark.conf.set("spark.sql.streaming.stateStore.providerClass", STATE_STORE_PROVIDERS[source])
-    spark.conf.set("spark.sql.streaming.stateStore.rocksdb.changelogCheckpointing.enabled", "true")
-    spark.conf.set("spark.sql.shuffle.partitions", str(STREAM_SHUFFLE_PARTITIONS))
-    # The one MERGE of a micro-batch takes its increments from a local relation, fixed once built: nothing to
-    # materialise (Delta's `auto` would, for any source that is not only Delta scans: delta-io/delta@v4.0.0
-    # MergeIntoMaterializeSource.scala shouldMaterializeSource).
-    spark.conf.set("spark.databricks.delta.merge.materializeSource", "none")
-    return spark
+@contextmanager
+def stream_settings(spark: SparkSession, source: str):
+    """The session settings the stream query starts with, the same on Databricks and here. Spark gives each query
+    a copy of the session when it starts (StreamExecution.sparkSessionForStream), so they are set around the
+    start only, and a batch job running beside it in the same session (pinterest_jobs.batch_and_stream) keeps its
+    own."""
+    settings = {
+        "spark.sql.streaming.stateStore.providerClass": STATE_STORE_PROVIDERS[source],
+        "spark.sql.streaming.stateStore.rocksdb.changelogCheckpointing.enabled": "true",
+        "spark.sql.shuffle.partitions": str(STREAM_SHUFFLE_PARTITIONS),
+        # The one MERGE of a micro-batch takes its increments from a local relation, fixed once built: nothing to
+        # materialise (Delta's `auto` would, for any source that is not only Delta scans: delta-io/delta@v4.0.0
+        # MergeIntoMaterializeSource.scala shouldMaterializeSource).
+        "spark.databricks.delta.merge.materializeSource": "none",
+    }
+    before = {key: spark.conf.get(key, None) for key in settings}
+    for key, value in settings.items():
+        spark.conf.set(key, value)
+    try:
+        yield
+    finally:
+        for key, value in before.items():
+            spark.conf.unset(key) if value is None else spark.conf.set(key, value)
 
 
 def records(spark: SparkSession, args: argparse.Namespace, streams: dict[str, str]) -> DataFrame:
@@ -269,17 +273,25 @@ def write_batch(
 
     def write(batch: DataFrame, batch_id: int) -> None:
         spark = batch.sparkSession
+
+        def step(name: str) -> None:
+            """Names the Spark jobs of what follows (Spark UI, event log: local/micro_batch_breakdown.py)."""
+            spark.sparkContext.setJobDescription(f"micro-batch {batch_id}: {name}")
+
         if not writer_ids:
             writer_ids.append(f"{QUERY_NAME}-{query_id(spark, checkpoint)}")
+        step("dedup and summary")
         cached = [batch.persist()]
         summary = _summary(cached[0])
         if seed.until is not None and any(row["clean"] and row["earliest"] <= seed.until for row in summary):
+            step("check against the seed")
             cached.append(_without_seeded_keys(spark, output, cached[0], seed).persist())
             summary = _summary(cached[-1])
         rows = cached[-1]
         tables = {row["table"] for row in summary if row["clean"]}
         for table in TABLES:
             if table in tables:
+                step(f"append {STREAM_TABLES[table]}")
                 append(table_rows(rows, table), STREAM_TABLES[table], batch_id)
         increments = [
             (row["window_start"], row["category"], row["rows"])
@@ -287,9 +299,11 @@ def write_batch(
             if row["clean"] and row["table"] == "pin"
         ]
         if increments:
+            step(f"merge {metrics.CATEGORY_ACTIVITY}")
             with idempotent_dml(spark, writer_ids[0], batch_id):
                 metrics.add_category_increments(spark, output, increments)
         if any(not row["clean"] for row in summary):
+            step(f"append {STREAM_QUARANTINE_TABLE}")
             append(quarantine_rows(rows), STREAM_QUARANTINE_TABLE, batch_id)
         if refresh is not None:
             refresh.note(
@@ -298,6 +312,7 @@ def write_batch(
             )
         for frame in cached:
             frame.unpersist()
+        spark.sparkContext.setJobDescription(None)
 
     return write
 
@@ -351,9 +366,12 @@ def run_available_now(spark: SparkSession, args: argparse.Namespace, streams: di
     capped number per shard per micro-batch, and processAllAvailable returns once a trigger finds nothing new.
     """
     if args.source == "kinesis":
-        stream_writer(spark, args, streams, None).trigger(availableNow=True).start().awaitTermination()
+        with stream_settings(spark, args.source):
+            query = stream_writer(spark, args, streams, None).trigger(availableNow=True).start()
+        query.awaitTermination()
     else:
-        query = stream_writer(spark, args, streams, None).start()
+        with stream_settings(spark, args.source):
+            query = stream_writer(spark, args, streams, None).start()
         try:
             query.processAllAvailable()
         finally:
@@ -382,7 +400,6 @@ def run_stream(spark: SparkSession, args: argparse.Namespace, streams: dict[str,
     """With --available-now, up to what is there now, then it stops; without it, a query that runs until it
     fails or the job is cancelled, one micro-batch every --trigger-seconds (or as soon as the last ended), with
     the metric refresh beside it."""
-    spark = stream_session(spark, args.source)
     ensure_tables(spark, Output(args.output))
     if args.available_now:
         _retry_slow_worker_start(lambda: run_available_now(spark, args, streams))
@@ -393,7 +410,8 @@ def run_stream(spark: SparkSession, args: argparse.Namespace, streams: dict[str,
         writer = stream_writer(spark, args, streams, refresh)
         if args.trigger_seconds:
             writer = writer.trigger(processingTime=f"{args.trigger_seconds} seconds")
-        query = writer.start()
+        with stream_settings(spark, args.source):
+            query = writer.start()
         with refresh.every(REFRESH_SECONDS, query):
             query.awaitTermination()
 
@@ -502,6 +520,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.source == "local-kinesis":
             check_streams(args, streams)
         spark = get_spark("pinterest-stream")
+        if args.source == "local-kinesis":
+            spark.dataSource.register(LocalKinesisDataSource)
         run_stream(spark, args, streams)
         cli.report(stream_summary(spark, Output(args.output)), args.summary_json)
 
