@@ -39,7 +39,7 @@ const [CATEGORY_ACTIVITY, COUNTRY_ACTIVITY, TRENDING_PROFILES] = METRIC_TABLES;
 const TAILER = path.join(__dirname, "tail_delta.py");
 /** Keys far above the posts local mode sends, one block of KEY_BLOCK per second of the clock, so runs never collide. */
 const KEY_BASE = 1_000_000_000;
-const KEY_BLOCK = 10_000;
+const KEY_BLOCK = 200_000;
 
 interface BenchArgs {
   rate: number;
