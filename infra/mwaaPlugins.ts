@@ -1,6 +1,6 @@
 // MWAA's Python requirements as wheels in plugins.zip, installed offline: the MWAA user guide ("Managing Python
 // dependencies in requirements.txt", option two: Python wheels in plugins.zip) recommends it for a private web
-// server, which cannot reach PyPI. `npm run build:mwaa-plugins` (tools/build-mwaa-plugins.ts) builds the wheel set
+// server, which cannot reach PyPI. `npm run build:mwaa-plugins` (infra/buildMwaaPlugins.ts) builds the wheel set
 // into .cache/mwaa-plugins; the program uploads it and refuses to deploy without it. This module holds the pure
 // parts (file names, keys, the requirements text, which distributions to ship) and the loader the program uses.
 import { createHash } from "crypto";

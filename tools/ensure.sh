@@ -68,7 +68,7 @@ install_airflow() {
   stamp_write venv-airflow "$root/dags/requirements-test.lock"
 }
 
-# The pip that builds MWAA's plugins.zip (tools/build-mwaa-plugins.ts), pinned in its own one-line lock.
+# The pip that builds MWAA's plugins.zip (infra/buildMwaaPlugins.ts), pinned in its own one-line lock.
 install_mwaa_build() {
   install_python_env mwaa-build "$root/tools/mwaa-build-requirements.txt"
   stamp_write venv-mwaa-build "$root/tools/mwaa-build-requirements.txt"

@@ -24,7 +24,7 @@ import {
   BuildResult,
   offlineInstall,
   writeImageSite,
-} from "../../tools/build-mwaa-plugins";
+} from "../../infra/buildMwaaPlugins";
 
 const ROOT = path.join(__dirname, "..", "..");
 

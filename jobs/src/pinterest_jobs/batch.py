@@ -215,7 +215,7 @@ def table_counts(spark: SparkSession, output: Output) -> dict:
         if output.exists(spark, QUARANTINE_TABLE)
         else {}
     )
-    return {"silver": silver, "quarantine": {table: by_table.get(table, 0) for table in TABLES}}
+    return {"silver": silver, QUARANTINE_TABLE: {table: by_table.get(table, 0) for table in TABLES}}
 
 
 def delete_checkpoint(spark: SparkSession, checkpoint: str) -> None:

@@ -8,7 +8,7 @@ from delta.tables import DeltaTable
 from pyspark.sql import DataFrame, DataFrameWriter, SparkSession
 from pyspark.sql.types import StructType
 
-from .contract import catalog_table
+from .contract import catalog_table, table_properties
 from .ddl import create_table_sql
 from .errors import JobFailure, UsageError
 
@@ -59,6 +59,17 @@ class Output:
         if self.is_catalog:
             return spark.catalog.tableExists(self.ref(name))
         return DeltaTable.isDeltaTable(spark, self.ref(name))
+
+    def version(self, spark: SparkSession, name: str) -> int:
+        """The table's latest version: one look at its log, no data read."""
+        (last,) = self.delta(spark, name).history(1).select("version").collect()
+        return int(last["version"])
+
+    def read_version(self, spark: SparkSession, name: str, version: int) -> DataFrame:
+        """The table as it was at `version` (Delta time travel)."""
+        if self.is_catalog:
+            return spark.read.option("versionAsOf", version).table(self.ref(name))
+        return spark.read.format("delta").option("versionAsOf", version).load(self.ref(name))
 
     def rows_written(self, spark: SparkSession, name: str) -> int:
         """`numOutputRows` of the table's last commit: Delta records it for every write, the commit info being part
@@ -115,10 +126,18 @@ class Output:
                 )
 
     def ensure(self, spark: SparkSession, name: str, schema: StructType) -> None:
-        """Creates the Delta table, empty with `schema`, if it does not exist yet."""
-        builder = DeltaTable.createIfNotExists(spark).addColumns(schema)
-        builder = builder.tableName(self.ref(name)) if self.is_catalog else builder.location(self.ref(name))
-        builder.execute()
+        """Creates the Delta table, empty with `schema` and the contract's properties, if it does not exist yet."""
+        create_table(spark, self, name, schema)
+
+
+def create_table(spark: SparkSession, output: Output, name: str, schema: StructType) -> None:
+    """The one place a table is created: empty, with `schema` and its properties from the contract
+    (docs/contract.md, table properties); nothing when it exists already."""
+    builder = DeltaTable.createIfNotExists(spark).addColumns(schema)
+    for key, value in table_properties(name).items():
+        builder = builder.property(key, value)
+    builder = builder.tableName(output.ref(name)) if output.is_catalog else builder.location(output.ref(name))
+    builder.execute()
 
 
 def schema_mismatch(name: str, schema: StructType) -> str | None:

@@ -12,7 +12,7 @@ import { execFileSync } from "child_process";
 import { createHash } from "crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "fs";
 import * as path from "path";
-import { zipArchive } from "../infra/jobPackage";
+import { zipArchive } from "./jobPackage";
 import {
   committedFile,
   committedInputsDigest,
@@ -31,7 +31,7 @@ import {
   PluginsManifest,
   PROVIDER,
   REQUIREMENTS_OBJECT_KEY,
-} from "../infra/mwaaPlugins";
+} from "./mwaaPlugins";
 
 const ROOT = path.join(__dirname, "..");
 export const BUILD_PYTHON = path.join(ROOT, ".cache", "venv", "mwaa-build", "bin", "python");
