@@ -42,6 +42,13 @@ export interface PutRecordsBody<Data = unknown> {
 
 type JsonSchema = Record<string, unknown>;
 
+/** Kinesis' own bounds on a partition key (1 to 256 Unicode characters, its API reference for PutRecord). */
+const PARTITION_KEY_SCHEMA: JsonSchema = {
+  type: "string",
+  minLength: 1,
+  maxLength: KINESIS_LIMITS.partitionKeyLength,
+};
+
 /**
  * JSON schemas (draft 4, what API Gateway models use) of the request bodies, checked by API Gateway before
  * the request reaches the REST proxy or Kinesis, so a malformed body gets a 400 from the gateway.
@@ -59,7 +66,7 @@ export const REQUEST_BODY_SCHEMAS: Record<"produce" | "PutRecord" | "PutRecords"
     $schema: "http://json-schema.org/draft-04/schema#",
     type: "object",
     required: ["Data", "PartitionKey"],
-    properties: { PartitionKey: { type: "string", minLength: 1 } },
+    properties: { PartitionKey: PARTITION_KEY_SCHEMA },
   },
   PutRecords: {
     $schema: "http://json-schema.org/draft-04/schema#",
@@ -72,7 +79,7 @@ export const REQUEST_BODY_SCHEMAS: Record<"produce" | "PutRecord" | "PutRecords"
         items: {
           type: "object",
           required: ["Data", "PartitionKey"],
-          properties: { PartitionKey: { type: "string", minLength: 1 } },
+          properties: { PartitionKey: PARTITION_KEY_SCHEMA },
         },
       },
     },

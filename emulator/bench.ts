@@ -1,5 +1,5 @@
-// npm run bench:emulator: records per second the sender achieves into a local endpoint that accepts the
-// contract, for batch size 1 and 500 and concurrency 1 and 16. Posts come from the generator in memory,
+// npm run bench:emulator [-- --seconds S]: records per second the sender achieves into a local endpoint that
+// accepts the contract, for batch size 1 and 500 and concurrency 1 and 16, S seconds per case (default 3). Posts come from the generator in memory,
 // so the numbers measure the sending path (envelopes, HTTP pool, bookkeeping), not the database.
 import { fork, type ChildProcess } from "node:child_process";
 import http from "node:http";
@@ -12,7 +12,20 @@ import { Run } from "./run";
 import type { StackOutputs } from "./targets";
 import { ApiTransport } from "./transport-api";
 
-const SECONDS_PER_CASE = 3;
+/** `--seconds S`: how long each case sends (the test runs it at a tiny size). */
+function secondsPerCase(argv: string[]): number {
+  const index = argv.indexOf("--seconds");
+  if (index < 0) return 3;
+  const seconds = Number(argv[index + 1]);
+  if (!(seconds > 0 && seconds <= 600)) {
+    process.stderr.write(
+      `bench: --seconds needs a number of seconds from 0 to 600 (got "${argv[index + 1] ?? ""}")\n`,
+    );
+    process.exit(2);
+  }
+  return seconds;
+}
+const SECONDS_PER_CASE = secondsPerCase(process.argv.slice(2));
 const CASES = [
   [1, 1],
   [1, 16],

@@ -18,6 +18,7 @@ import { EXIT, RuntimeFailure, runCli, UsageError } from "../cli/errors";
 import { eachPost } from "./generator";
 import { Run, summarize, type Load, type Selection } from "./run";
 import { readOutputsFile, readStackOutputs, type StackOutputs } from "./targets";
+import { apiRegion, sigV4Signer } from "./sigv4";
 import { ApiTransport, REQUEST_TIMEOUT_MS } from "./transport-api";
 import { keptLocalStack } from "./local-defaults";
 import { SdkTransport } from "./transport-sdk";
@@ -76,6 +77,8 @@ const SEND_FLAGS = `  --db <url>            source database, mysql://user:passwo
   --max-tries <n>       tries per request before its records go to the failure file (default ${DEFAULT_RETRY.maxTries})
   --request-timeout <d> give up waiting for an answer after this long and try again: 30s, 5s, 500ms
                         (default ${REQUEST_TIMEOUT_MS / 1000}s)
+  --sigv4               sign every request with SigV4 (the caller's AWS credentials from the default chain),
+                        for a stack whose apiAuthorization is iam; the region comes from apiUrl
   --failed-file <file>  where undeliverable records go, as JSON lines
                         (default .local/emulator/failed-<command>-<time>.jsonl)
   --json                print the final summary as JSON
@@ -116,6 +119,7 @@ const SEND_OPTIONS = {
   "max-tries": { type: "string" },
   "request-timeout": { type: "string" },
   "failed-file": { type: "string" },
+  sigv4: { type: "boolean" },
   json: { type: "boolean" },
   help: { type: "boolean" },
 } as const satisfies ParseArgsConfig["options"];
@@ -269,6 +273,8 @@ async function runSend(command: "batch" | "stream", flags: Flags): Promise<numbe
   if (via === "api" && (flags.endpoint !== undefined || flags.region !== undefined)) {
     throw new UsageError("--endpoint and --region apply to --via sdk only");
   }
+  if (via === "sdk" && flags.sigv4)
+    throw new UsageError("--sigv4 applies to --via api only (the SDK signs itself)");
   const maxBatch = command === "stream" ? KINESIS_LIMITS.recordsPerPut : 10_000;
   const load: Load = {
     rate: integer(flags, "rate", DEFAULTS.rate, 0),
@@ -283,6 +289,7 @@ async function runSend(command: "batch" | "stream", flags: Flags): Promise<numbe
   const chosen = selection(flags);
   const dbUrl = requireDb(flags, command);
   const outputs = await loadOutputs(flags);
+  const sign = flags.sigv4 ? await sigV4Signer(apiRegion(outputs.apiUrl)) : undefined;
   const connection = await connect(dbUrl);
   let transport: Transport | undefined;
   let failures: FailureFile | undefined;
@@ -299,7 +306,7 @@ async function runSend(command: "batch" | "stream", flags: Flags): Promise<numbe
             endpoint: flags.endpoint as string | undefined,
             region: flags.region as string | undefined,
           })
-        : new ApiTransport(outputs, load.concurrency, requestTimeoutMs);
+        : new ApiTransport(outputs, load.concurrency, requestTimeoutMs, sign);
     failures = new FailureFile(String(flags["failed-file"] ?? defaultFailedFile(command)));
     const delivery = new Delivery(transport, failures, newStats(), { ...DEFAULT_RETRY, maxTries });
     const targetOf = (table: (typeof TABLES)[number]): Target =>

@@ -1,6 +1,7 @@
 // The ingest API of docs/contract.md section 2 over HTTP, with an undici keep-alive pool.
 import { Pool, errors as undiciErrors } from "undici";
 import type { Attempt, Target, Transport } from "./delivery";
+import type { RequestSigner } from "./sigv4";
 import type { StackOutputs } from "./targets";
 import { KAFKA_JSON_CONTENT_TYPE } from "../contract/wire";
 import { kafkaBody, kinesisRecordBody, kinesisRecordsBody, type WireRecord } from "./wire";
@@ -16,6 +17,24 @@ function hint(status: number): string {
   if (status === 401 || status === 403) return "; check the API key (apiKey of the outputs) and the stack";
   if (status === 404) return "; check apiUrl and the topic/stream names of the outputs";
   return "";
+}
+
+/**
+ * Kinesis' throttling errors. Kinesis answers them with HTTP 400 (its model marks them client errors), and an
+ * API whose 400 template does not turn them into 429 passes that 400 on; either way they are worth retrying.
+ */
+const THROTTLING_TYPES =
+  /(ProvisionedThroughputExceededException|KMSThrottlingException|ThrottlingException)$/;
+
+/** Whether a 400 answer is Kinesis throttling (its `__type`), not a bad request. */
+export function isThrottling(status: number, text: string): boolean {
+  if (status !== 400) return false;
+  try {
+    const type = (JSON.parse(text) as { __type?: unknown } | null)?.__type;
+    return typeof type === "string" && THROTTLING_TYPES.test(type);
+  } catch {
+    return false;
+  }
 }
 
 /** Positions of refused entries in a PutRecords answer, or in a Kafka REST produce answer. */
@@ -44,13 +63,17 @@ export function refusedPositions(body: unknown): { positions: number[]; error: s
 export class ApiTransport implements Transport {
   private readonly pool: Pool;
   private readonly basePath: string;
+  private readonly origin: string;
 
   constructor(
     private readonly outputs: StackOutputs,
     connections: number,
     requestTimeoutMs = REQUEST_TIMEOUT_MS,
+    /** Signs each request (SigV4) for an API with AWS_IAM authorization. */
+    private readonly sign?: RequestSigner,
   ) {
     const url = new URL(outputs.apiUrl);
+    this.origin = url.origin;
     this.basePath = url.pathname.replace(/\/+$/, "");
     this.pool = new Pool(url.origin, {
       connections,
@@ -94,16 +117,27 @@ export class ApiTransport implements Transport {
     const where = `${method} ${this.basePath}${path}`;
     let status: number;
     let text: string;
+    const payload = JSON.stringify(body);
+    const unsigned = {
+      "content-type": contentType,
+      "x-api-key": this.outputs.apiKey,
+      accept: "application/json",
+    };
+    const headers = this.sign
+      ? await this.sign({
+          method,
+          origin: this.origin,
+          path: `${this.basePath}${path}`,
+          headers: unsigned,
+          body: payload,
+        })
+      : unsigned;
     try {
       const response = await this.pool.request({
         method,
         path: `${this.basePath}${path}`,
-        headers: {
-          "content-type": contentType,
-          "x-api-key": this.outputs.apiKey,
-          accept: "application/json",
-        },
-        body: JSON.stringify(body),
+        headers,
+        body: payload,
       });
       status = response.statusCode;
       text = await response.body.text();
@@ -113,7 +147,7 @@ export class ApiTransport implements Transport {
         return { outcome: "fatal", error: `${where}: ${(error as Error).message}` };
       return { outcome: "retry", error: `${where}: ${code ?? ""} ${(error as Error).message}`.trim() };
     }
-    if (status === 429 || status >= 500)
+    if (status === 429 || status >= 500 || isThrottling(status, text))
       return { outcome: "retry", error: `${where} answered ${status}: ${snippet(text)}` };
     if (status < 200 || status >= 300) {
       return { outcome: "fatal", error: `${where} answered ${status}: ${snippet(text)}${hint(status)}` };

@@ -26,13 +26,13 @@ export interface AlarmSpec<T> {
   /** The alarm's name after the stack prefix, and its resource name after the component's. */
   key: string;
   description: string;
-  /** The config key the threshold (or, for status checks, the duration) comes from. */
-  configKey: ConfigKey;
+  /** The config key the threshold (or the duration) comes from; none when any data point is an incident. */
+  configKey?: ConfigKey;
   threshold: number;
-  comparisonOperator: "GreaterThanOrEqualToThreshold" | "GreaterThanThreshold";
+  comparisonOperator: "GreaterThanOrEqualToThreshold" | "GreaterThanThreshold" | "LessThanThreshold";
   evaluationPeriods: number;
   datapointsToAlarm: number;
-  treatMissingData: "notBreaching" | "missing";
+  treatMissingData: "notBreaching" | "missing" | "breaching";
   /** A single metric, or queries whose one returned series is compared. */
   metric?: MetricStat<T>;
   queries?: AlarmQuery<T>[];
@@ -43,6 +43,10 @@ export interface AlarmTargets<T> {
   streams: { table: string; name: T }[];
   msk: { clusterName: T };
   connectorName: T;
+  /** The S3 sink's dead-letter topic (its name is the program's, not a resource output). */
+  deadLetterTopic: string;
+  /** False while streamJobPaused: a paused job reads nothing, and that is no incident. */
+  streamJobRunning: boolean;
   /** The data bucket and the id of its request-metrics filter on the sink's prefix. */
   dataBucket: { name: T; filterId: T };
   proxy: { loadBalancer: T; targetGroup: T; instances: T[] };
@@ -94,6 +98,32 @@ export function alarmSpecs<T>(targets: AlarmTargets<T>, thresholds: AlarmThresho
   ];
 
   for (const stream of targets.streams) {
+    // A stopped stream job makes no GetRecords call, so the iterator-age alarm sees no data (not breaching).
+    // GetRecords.Success counts every call, empty reads included (AWS Kinesis developer guide, "Monitor the
+    // Amazon Kinesis Data Streams service with CloudWatch", stream-level metrics); the Databricks Kinesis
+    // source polls with GetRecords (its permissions: ListShards, GetRecords, GetShardIterator,
+    // docs.databricks.com/aws/en/connect/streaming/kinesis). Missing data counts as breaching (CloudWatch user
+    // guide, "Configuring how CloudWatch alarms treat missing data"), so no call at all fires the alarm.
+    if (targets.streamJobRunning) {
+      const periods = thresholds.streamIdleMinutes / 5;
+      specs.push({
+        key: `${stream.table}-stream-not-read`,
+        description: `Nothing read the ${stream.table} stream for ${thresholds.streamIdleMinutes} minutes (no successful GetRecords): the stream job is stopped or failing.`,
+        configKey: "alarmStreamIdleMinutes",
+        threshold: 1,
+        comparisonOperator: "LessThanThreshold",
+        evaluationPeriods: periods,
+        datapointsToAlarm: periods,
+        treatMissingData: "breaching",
+        metric: {
+          namespace: "AWS/Kinesis",
+          metricName: "GetRecords.Success",
+          dimensions: { StreamName: stream.name },
+          stat: "Sum",
+          period: FIVE_MINUTES,
+        },
+      });
+    }
     specs.push(
       {
         key: `${stream.table}-stream-iterator-age`,
@@ -193,6 +223,30 @@ export function alarmSpecs<T>(targets: AlarmTargets<T>, thresholds: AlarmThresho
         stat: "Maximum",
         period: FIVE_MINUTES,
       },
+    },
+    {
+      // Any record on the dead-letter topic is one the sink could not write. BytesInPerSec per topic is a
+      // DEFAULT-level MSK metric (dimensions Cluster Name, Broker ID, Topic; MSK developer guide, "Amazon MSK
+      // metrics for monitoring Standard brokers with CloudWatch"); the query takes the busiest broker.
+      key: "s3-sink-dead-letters",
+      description: `Records reached the S3 sink's dead-letter topic ${targets.deadLetterTopic}: the connector could not convert them; they are kept there, not in the bucket.`,
+      threshold: 0,
+      comparisonOperator: "GreaterThanThreshold",
+      evaluationPeriods: 1,
+      datapointsToAlarm: 1,
+      treatMissingData: "notBreaching",
+      queries: [
+        {
+          id: "dead_letter_bytes",
+          expression: [
+            `SELECT MAX(BytesInPerSec) FROM SCHEMA("AWS/Kafka", "Broker ID", "Cluster Name", "Topic") WHERE "Cluster Name" = '`,
+            targets.msk.clusterName,
+            `' AND "Topic" = '${targets.deadLetterTopic}'`,
+          ],
+          period: FIVE_MINUTES,
+          returnData: true,
+        },
+      ],
     },
     {
       key: "s3-sink-no-new-objects",

@@ -2,7 +2,7 @@
 // MSK Connect S3 sink that lands the topics in the data bucket.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { StackConfig } from "./config";
+import { minInsyncReplicas, StackConfig } from "./config";
 import { artifactFileName, fetchVerified } from "./artifacts";
 import {
   restProxyPolicy,
@@ -18,10 +18,13 @@ export const AL2023_AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023
 
 export interface BatchIngestionArgs {
   region: string;
+  accountId: pulumi.Input<string>;
   clusterName: string;
   connectorName: string;
   consumerGroup: string;
   topics: string[];
+  /** The S3 sink's dead-letter topic. */
+  deadLetterTopic: string;
   msk: StackConfig["msk"];
   restProxy: StackConfig["restProxy"];
   connect: StackConfig["connect"];
@@ -31,6 +34,8 @@ export interface BatchIngestionArgs {
   connectSecurityGroupId: pulumi.Input<string>;
   dataBucket: aws.s3.Bucket;
   dataBucketReady: pulumi.Resource[];
+  /** NAT gateways and private routes: the REST proxy's first boot and the connector need egress. */
+  egressReady: pulumi.Resource[];
   /** The bucket folder the sink writes below (the first folder of the contract's topic layout). */
   topicsPrefix: string;
 }
@@ -42,6 +47,7 @@ export class BatchIngestion extends pulumi.ComponentResource {
   readonly bootstrapServers: pulumi.Output<string>;
   readonly restProxyInstances: aws.ec2.Instance[];
   readonly connector: aws.mskconnect.Connector;
+  readonly deadLetterTopic: string;
 
   constructor(name: string, args: BatchIngestionArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pinterest:pipeline:BatchIngestion", name, {}, opts);
@@ -64,7 +70,7 @@ export class BatchIngestion extends pulumi.ComponentResource {
         serverProperties: [
           "auto.create.topics.enable=false",
           `default.replication.factor=${args.msk.topicReplicationFactor}`,
-          `min.insync.replicas=${Math.max(1, args.msk.topicReplicationFactor - 1)}`,
+          `min.insync.replicas=${minInsyncReplicas(args.msk.topicReplicationFactor)}`,
           "",
         ].join("\n"),
       },
@@ -106,6 +112,18 @@ export class BatchIngestion extends pulumi.ComponentResource {
         ),
     );
 
+    const deadLetterTopic = new aws.msk.Topic(
+      `${name}-topic-dead-letter`,
+      {
+        clusterArn: this.clusterArn,
+        name: args.deadLetterTopic,
+        partitionCount: 1,
+        replicationFactor: args.msk.topicReplicationFactor,
+      },
+      parent,
+    );
+    this.deadLetterTopic = args.deadLetterTopic;
+
     // ---- Kafka REST proxy ----
     const proxyRole = new aws.iam.Role(
       `${name}-rest-proxy`,
@@ -146,13 +164,17 @@ export class BatchIngestion extends pulumi.ComponentResource {
             iamInstanceProfile: proxyProfile.name,
             associatePublicIpAddress: false,
             metadataOptions: { httpTokens: "required", httpEndpoint: "enabled", httpPutResponseHopLimit: 1 },
+            // With kmsKey customer, the stack's transformation adds the key (infra/hardeningTransforms.ts).
             rootBlockDevice: { encrypted: true, volumeSize: 20, volumeType: "gp3" },
+            // EC2 simplified automatic recovery: a failed host (system status check) brings the instance back
+            // on new hardware with the same ID, so the NLB's target comes back by itself.
+            maintenanceOptions: { autoRecovery: "default" },
             userData,
             userDataReplaceOnChange: true,
             tags: { Name: `${name}-rest-proxy-${index}` },
           },
           // The proxy only accepts records for topics that exist.
-          { parent: this, dependsOn: topics, ignoreChanges: ["ami"] },
+          { parent: this, dependsOn: [...topics, ...args.egressReady], ignoreChanges: ["ami"] },
         ),
     );
 
@@ -188,7 +210,18 @@ export class BatchIngestion extends pulumi.ComponentResource {
     );
     const connectRole = new aws.iam.Role(
       `${name}-s3-sink`,
-      { assumeRolePolicy: json(serviceTrustPolicy(["kafkaconnect.amazonaws.com"])) },
+      {
+        // The trust policy of the MSK developer guide's "Understand service execution role": this account and
+        // a connector of this name.
+        assumeRolePolicy: pulumi.output(args.accountId).apply((account) =>
+          json(
+            serviceTrustPolicy(["kafkaconnect.amazonaws.com"], {
+              account,
+              arnLike: `arn:aws:kafkaconnect:${args.region}:${account}:connector/${args.connectorName}/*`,
+            }),
+          ),
+        ),
+      },
       parent,
     );
     // The connector writes S3 as a role it assumes (aws.sts.role.arn), never with keys.
@@ -219,6 +252,7 @@ export class BatchIngestion extends pulumi.ComponentResource {
               connectorName: args.connectorName,
               consumerGroup: args.consumerGroup,
               writerRoleArn,
+              deadLetterTopic: args.deadLetterTopic,
             }),
           ),
         ),
@@ -248,6 +282,8 @@ export class BatchIngestion extends pulumi.ComponentResource {
               maxTasks: args.msk.topicPartitions,
               writerRoleArn,
               sessionName: args.connectorName,
+              deadLetterTopic: args.deadLetterTopic,
+              deadLetterReplicationFactor: args.msk.topicReplicationFactor,
             }),
           ),
         kafkaCluster: {
@@ -262,7 +298,10 @@ export class BatchIngestion extends pulumi.ComponentResource {
         serviceExecutionRoleArn: connectRole.arn,
         logDelivery: { workerLogDelivery: { cloudwatchLogs: { enabled: true, logGroup: connectLogs.name } } },
       },
-      { parent: this, dependsOn: [connectPolicy, writerPolicy, ...topics] },
+      {
+        parent: this,
+        dependsOn: [connectPolicy, writerPolicy, ...topics, deadLetterTopic, ...args.egressReady],
+      },
     );
 
     this.registerOutputs({

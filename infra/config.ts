@@ -4,7 +4,14 @@ import { KEYS, type KeyRow } from "./configKeys";
 import { PROJECT } from "./names";
 import { MSK_IAM_AUTH_SHA256 } from "./restProxyUserData";
 
-export type { DatabricksStorage, StreamMode, WebserverAccessMode } from "./configKeys";
+export type {
+  ApiAuthorization,
+  ApiQuotaPeriod,
+  DatabricksStorage,
+  StreamMode,
+  WebserverAccessMode,
+} from "./configKeys";
+export { WAREHOUSE_SIZES } from "./configKeys";
 
 const SHA256 = /^[0-9a-f]{64}$/;
 
@@ -35,6 +42,9 @@ type FieldOf<K extends ConfigKey, S extends string> = (typeof KEYS)[K] extends {
 /** The fields of one part of StackConfig, from the rows whose `at` lands in it. */
 type Section<S extends string> = { [K in ConfigKey as FieldOf<K, S>]: ValueOf<(typeof KEYS)[K]> };
 
+/** The SQL warehouse that runs the tables's DDL and serves the views. */
+export type WarehouseSettings = Section<"databricks.warehouse">;
+
 /** Alarm thresholds (docs/operations.md has the table of alarms). */
 export type AlarmThresholds = Section<"monitoring.thresholds">;
 
@@ -51,12 +61,22 @@ export interface StackConfig<Secret = string> {
   restProxy: Section<"restProxy"> & { mskIamAuthSha256: string };
   connect: Section<"connect">;
   streams: Section<"streams">;
-  api: Section<"api"> & { stageName: string };
+  api: Section<"api"> & {
+    stageName: string;
+    /**
+     * The stage's access and execution logs, which need that account role: on when this stack manages it, or
+     * when the user says another stack (or an admin) set it (apiLoggingRoleExists).
+     */
+    logging: boolean;
+  };
   orchestration: Section<"orchestration">;
   databricks: Section<"databricks"> & {
+    warehouse: WarehouseSettings;
     auth: DatabricksAuth<Secret>;
     /** Token of the Airflow connection; the provider's token (or OAuth client) when not set. */
     airflowToken: Secret | undefined;
+    /** Whom airflowToken authenticates (a user name or a service principal's application id), granted CAN_MANAGE_RUN on the batch job. */
+    airflowPrincipal: AirflowPrincipal | undefined;
     crossAccountRoleName: string;
   };
   /** The `owner` default tag of every AWS resource (with `stack` and `prefix`). */
@@ -66,7 +86,38 @@ export interface StackConfig<Secret = string> {
   hardening: Section<"hardening">;
 }
 
+/** A workspace identity of a job permission: a user (by e-mail) or a service principal (by application id). */
+export type AirflowPrincipal =
+  { kind: "user"; userName: string } | { kind: "servicePrincipal"; applicationId: string };
+
 export class ConfigError extends Error {}
+
+/** RF - 1, at least 1 (MSK's best practices for version upgrades: RF 3 with min ISR 2 in a 3-AZ cluster). */
+export const minInsyncReplicas = (replicationFactor: number): number => Math.max(1, replicationFactor - 1);
+
+/**
+ * What the stack does quietly with this config, said at every `pulumi up` (pulumi.log.warn): nobody hears of an
+ * alarm or a failed job without recipients, and the API keeps no logs without the account's logging role.
+ */
+export function configWarnings(config: StackConfig<unknown>): string[] {
+  const warnings: string[] = [];
+  if (config.monitoring.alarmEmails.length === 0) {
+    warnings.push(
+      `no alarmEmails: the alarms and the budget notify the topic ${config.prefix}-alarms, which nobody receives; run \`${configSetCommand("alarmEmails")}\` (or subscribe something to the topic)`,
+    );
+  }
+  if (config.jobs.failureEmails.length === 0 && config.jobs.failureWebhookUrl === undefined) {
+    warnings.push(
+      `no jobFailureEmails or jobFailureWebhookUrl: a failed Databricks job run tells nobody; run \`${configSetCommand("jobFailureEmails")}\``,
+    );
+  }
+  if (!config.api.logging) {
+    warnings.push(
+      `the API stage writes no access or execution logs (API Gateway's account logging role is neither managed here nor declared to exist): run \`${configSetCommand("manageApiGatewayAccount")}\` in one stack of the account and region, or \`${configSetCommand("apiLoggingRoleExists")}\` where it is set`,
+    );
+  }
+  return warnings;
+}
 
 /** The command that sets one key, for error messages and the README. */
 export function configSetCommand(key: ConfigKey | "aws:region", example?: string): string {
@@ -122,7 +173,8 @@ function readKey(key: ConfigKey, text: string | undefined, problems: Problems): 
   if (row.type === "integer") {
     const parsed = /^-?[0-9]+$/.test(text) ? Number(text) : NaN;
     const { min = -Infinity, max = Infinity } = row;
-    return parsed >= min && parsed <= max ? parsed : fail(`an integer from ${row.min} to ${row.max}`);
+    if (!(parsed >= min && parsed <= max)) return fail(`an integer from ${row.min} to ${row.max}`);
+    return row.multipleOf && parsed % row.multipleOf !== 0 ? fail(`a multiple of ${row.multipleOf}`) : parsed;
   }
   if (row.format === "emails") {
     const list = text.split(",").map((address) => address.trim());
@@ -179,7 +231,14 @@ export function parseConfig(raw: Record<string, string>, stack: string): StackCo
   if (values.mskIamAuthSha256 === undefined && builtInSha256 === undefined)
     problems.missingSha256("mskIamAuthSha256");
   parsed.databricks.auth = databricksAuth(values, problems);
+  parsed.api.logging = values.manageApiGatewayAccount || values.apiLoggingRoleExists;
+  if (values.manageApiGatewayAccount && values.apiLoggingRoleExists) {
+    problems.add(
+      `config "${PROJECT}:apiLoggingRoleExists" and "${PROJECT}:manageApiGatewayAccount" are both true: this stack either sets API Gateway's account role or relies on one set elsewhere; run \`pulumi config rm apiLoggingRoleExists\``,
+    );
+  }
   parsed.databricks.airflowToken = values.airflowDatabricksToken;
+  parsed.databricks.airflowPrincipal = airflowPrincipal(values, problems);
   // Only the mount mode hands an instance profile to clusters, through the workspace's cross-account role.
   parsed.databricks.crossAccountRoleName = "";
   if (values.databricksStorage === "mount") {
@@ -212,12 +271,47 @@ function checkAcrossKeys(config: StackConfig, problems: Problems): void {
       `config "${PROJECT}:topicReplicationFactor" (${config.msk.topicReplicationFactor}) exceeds the number of brokers: run \`${configSetCommand("topicReplicationFactor", String(azCount))}\``,
     );
   }
+  if (config.databricks.jobsServicePrincipal !== undefined && config.databricks.storage === "mount") {
+    problems.add(
+      `config "${PROJECT}:databricksJobsServicePrincipal" needs databricksStorage unity-catalog (the stack grants the principal Unity Catalog privileges): run \`pulumi config rm databricksJobsServicePrincipal\``,
+    );
+  }
   const { minWorkers, maxWorkers } = config.orchestration;
   if (maxWorkers < minWorkers) {
     problems.add(
       `config "${PROJECT}:mwaaMaxWorkers" (${maxWorkers}) is below mwaaMinWorkers (${minWorkers}): run \`${configSetCommand("mwaaMaxWorkers", String(minWorkers))}\``,
     );
   }
+}
+
+/** Whom the Airflow token authenticates: required with that token, and only with it. */
+function airflowPrincipal(
+  values: { airflowDatabricksToken?: string; airflowDatabricksPrincipal?: string },
+  problems: Problems,
+): AirflowPrincipal | undefined {
+  const { airflowDatabricksToken: token, airflowDatabricksPrincipal: name } = values;
+  if (token !== undefined && name === undefined) {
+    problems.add(
+      `config "${PROJECT}:airflowDatabricksPrincipal" is required with airflowDatabricksToken (the identity of that token gets CAN_MANAGE_RUN on the batch job): run \`${configSetCommand("airflowDatabricksPrincipal")}\``,
+    );
+  } else if (name !== undefined) {
+    if (token === undefined) {
+      problems.add(
+        `config "${PROJECT}:airflowDatabricksPrincipal" is set without airflowDatabricksToken (Airflow then uses the deploying identity, which owns the job): run \`pulumi config rm airflowDatabricksPrincipal\``,
+      );
+    } else if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(name)) {
+      return { kind: "servicePrincipal", applicationId: name };
+    } else if (/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(name)) {
+      return { kind: "user", userName: name };
+    } else {
+      problems.invalid(
+        "airflowDatabricksPrincipal",
+        name,
+        "a workspace user's e-mail or a service principal's application id (a UUID)",
+      );
+    }
+  }
+  return undefined;
 }
 
 /** A personal access token, or an OAuth service principal: one of the two, and the whole of it. */

@@ -18,9 +18,27 @@ const MWAA_CLASSES: readonly string[] = [
   "mw1.2xlarge",
 ];
 const MCU_COUNTS: readonly number[] = [1, 2, 4, 8];
+/** How callers of the ingest API authenticate: the API key alone, or SigV4 (AWS_IAM) with the key kept for the usage plan. */
+const API_AUTHORIZATIONS = ["api-key", "iam"] as const;
+const API_QUOTA_PERIODS = ["DAY", "WEEK", "MONTH"] as const;
+/** Sizes a SQL warehouse takes (Databricks SQL Warehouses API, create: cluster_size), smallest first. */
+export const WAREHOUSE_SIZES = [
+  "2X-Small",
+  "X-Small",
+  "Small",
+  "Medium",
+  "Large",
+  "X-Large",
+  "2X-Large",
+  "3X-Large",
+  "4X-Large",
+  "5X-Large",
+] as const;
 
 export type DatabricksStorage = (typeof DATABRICKS_STORAGES)[number];
 export type StreamMode = (typeof STREAM_MODES)[number];
+export type ApiAuthorization = (typeof API_AUTHORIZATIONS)[number];
+export type ApiQuotaPeriod = (typeof API_QUOTA_PERIODS)[number];
 export type WebserverAccessMode = (typeof WEBSERVER_ACCESS_MODES)[number];
 
 /** The retention periods CloudWatch Logs accepts (PutRetentionPolicy's retentionInDays). */
@@ -41,6 +59,8 @@ export interface KeyRow {
   secret?: true;
   min?: number;
   max?: number;
+  /** An integer that must also be a multiple of this. */
+  multipleOf?: number;
   allowed?: readonly (string | number)[];
   pattern?: RegExp;
   /** What the error says a value must be, with `pattern`. */
@@ -90,10 +110,17 @@ export const KEYS = {
   streamShardCount: { at: "streams.shardCount", type: "integer", default: 1, min: 1, max: 500, description: "Shards per stream in provisioned mode." },
   streamRetentionHours: { at: "streams.retentionHours", type: "integer", default: 24, min: 24, max: 8760, description: "Kinesis retention, hours (24-8760)." },
   apiStageName: { type: "string", optional: true, pattern: /^[a-zA-Z0-9_-]{1,128}$/, expected: "letters, digits, _ or -", example: "v1", docDefault: "the stack name", description: "API Gateway stage name." },
-  allowStreamAdmin: { at: "api.allowStreamAdmin", type: "boolean", default: false, description: "Expose POST and DELETE /streams/{stream-name} (create and delete a stream)." },
+  allowStreamAdmin: { at: "api.allowStreamAdmin", type: "boolean", default: false, description: "Expose POST and DELETE /streams/{stream-name} (create and delete a stream); opt-in only, refused in prod by the policy pack." },
   apiThrottleRateLimit: { at: "api.throttleRateLimit", type: "integer", default: 100, min: 1, max: 10000, description: "Usage plan steady-state requests per second." },
   apiThrottleBurstLimit: { at: "api.throttleBurstLimit", type: "integer", default: 200, min: 1, max: 5000, description: "Usage plan burst." },
-  manageApiGatewayAccount: { at: "api.manageAccountLogging", type: "boolean", default: false, example: "true", description: "Set API Gateway's account-wide CloudWatch logging role (one setting per account and region; turn on in at most one stack there)." },
+  apiLoggingRoleExists: { type: "boolean", default: false, example: "true", description: "API Gateway's account-wide CloudWatch logging role is already set in this account and region (by another stack or an admin); turns the stage's access and execution logs on." },
+  manageApiGatewayAccount: { at: "api.manageAccountLogging", type: "boolean", default: false, example: "true", description: "Set API Gateway's account-wide CloudWatch logging role (one setting per account and region; turn on in at most one stack there). Turns the stage's access and execution logs on." },
+  apiAuthorization: { at: "api.authorization", type: "string", default: "api-key", allowed: API_AUTHORIZATIONS, example: "iam", description: "api-key (the x-api-key header alone) or iam (SigV4 signed with the caller's AWS credentials, plus the key); prod sets iam." },
+  apiQuotaLimit: { at: "api.quotaLimit", type: "integer", default: 10_000_000, min: 1, max: 2_000_000_000, example: "50000000", description: "Requests the API key may make per apiQuotaPeriod (the usage plan's quota)." },
+  apiQuotaPeriod: { at: "api.quotaPeriod", type: "string", default: "DAY", allowed: API_QUOTA_PERIODS, description: "DAY, WEEK or MONTH, the period of apiQuotaLimit." },
+  apiWaf: { at: "api.waf", type: "boolean", default: false, example: "true", description: "A WAF web ACL on the API stage with a per-IP rate-based rule (prod sets true)." },
+  // WAF's rate-based statement accepts 10 to 2,000,000,000 requests per evaluation window.
+  apiWafRateLimit: { at: "api.wafRateLimit", type: "integer", default: 100_000, min: 10, max: 2_000_000_000, description: "Requests per source IP per 5 minutes above which the WAF rule blocks (10 or more)." },
   mwaaEnvironmentClass: { at: "orchestration.environmentClass", type: "string", default: "mw1.small", allowed: MWAA_CLASSES, description: "MWAA environment class." },
   mwaaMinWorkers: { at: "orchestration.minWorkers", type: "integer", default: 1, min: 1, max: 25, description: "MWAA minimum workers." },
   mwaaMaxWorkers: { at: "orchestration.maxWorkers", type: "integer", default: 2, min: 1, max: 25, description: "MWAA maximum workers." },
@@ -104,12 +131,18 @@ export const KEYS = {
   databricksClientId: { type: "string", optional: true, example: "<service principal application id>", description: "OAuth service principal application id (with databricksClientSecret)." },
   databricksClientSecret: { type: "string", optional: true, secret: true, example: "<service principal OAuth secret>", description: "OAuth secret of the service principal." },
   airflowDatabricksToken: { type: "string", optional: true, secret: true, example: "<token for Airflow>", description: "Token of the Airflow connection; the provider credentials when not set." },
+  airflowDatabricksPrincipal: { type: "string", optional: true, example: "<the Airflow token's user e-mail or service principal application id>", description: "Required with airflowDatabricksToken: the e-mail of the user or the application id of the service principal that token belongs to; it gets CAN_MANAGE_RUN on the batch job." },
   databricksCrossAccountRoleName: { type: "string", optional: true, example: "databricks-cross-account-role", description: "The workspace's cross-account IAM role (granted iam:PassRole on the data access role); required with `databricksStorage: mount` only." },
   databricksNodeType: { at: "databricks.nodeTypeId", type: "string", default: "m5d.large", pattern: INSTANCE_TYPE, expected: "an AWS node type such as m5d.large", description: "Node type of the single-node job clusters (and of the mount's cluster with mount storage)." },
   databricksAutoterminationMinutes: { at: "databricks.autoterminationMinutes", type: "integer", default: 20, min: 10, max: 10000, description: "Idle minutes before the mount's all-purpose cluster stops (mount storage only; job clusters stop with their run)." },
   streamJobPaused: { at: "databricks.streamJobPaused", type: "boolean", default: false, description: "Create the continuous stream job paused (saves a running cluster in dev)." },
   databricksStorage: { at: "databricks.storage", type: "string", default: "unity-catalog", allowed: DATABRICKS_STORAGES, description: "unity-catalog (storage credential, external location, volumes, service credential) or mount (instance profile and DBFS mount, for workspaces that still allow mounts)." },
   databricksCatalog: { at: "databricks.catalog", type: "string", optional: true, pattern: /^[a-zA-Z0-9_]+$/, expected: "a Unity Catalog catalog name", example: "analytics", description: "An existing Unity Catalog catalog for the schemas (and, with unity-catalog storage, the volumes); without it unity-catalog storage creates a catalog named after the prefix, and mount storage writes the Delta tables under the mount." },
+  sqlWarehouseSize: { at: "databricks.warehouse.size", type: "string", default: "2X-Small", allowed: WAREHOUSE_SIZES, description: "Size of the SQL warehouse that creates the tables and views and serves queries (2X-Small to 5X-Large)." },
+  // The API takes 0 (never stop) or at least 10 (Databricks SQL Warehouses API, create: auto_stop_mins).
+  sqlWarehouseAutoStopMinutes: { at: "databricks.warehouse.autoStopMinutes", type: "integer", default: 10, min: 10, max: 1440, description: "Idle minutes before the SQL warehouse stops (10-1440)." },
+  sqlWarehouseServerless: { at: "databricks.warehouse.serverless", type: "boolean", default: true, description: "A serverless SQL warehouse (the workspace must allow serverless SQL); false for a pro warehouse on classic compute." },
+  databricksJobsServicePrincipal: { at: "databricks.jobsServicePrincipal", type: "string", optional: true, pattern: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, expected: "a service principal's application id (a UUID)", example: "8d23ae77-912e-4a19-81e4-b9c3f5cc9349", description: "Application id of a service principal both jobs run as (`runAs`, and their clusters' single user); the stack grants it what the jobs use (USE CATALOG, the schemas, READ/WRITE VOLUME on the volumes, ACCESS on the Kinesis credential) and nothing else. The deploying identity needs the principal's \"Service Principal User\" role. Unity Catalog storage only; without it the jobs run as the deploying identity." },
   owner: { at: "owner", type: "string", default: "data-platform", pattern: /^[a-zA-Z0-9 _.:/=+@-]{1,256}$/, expected: "an AWS tag value (1-256 characters)", description: "Value of the `owner` default tag on every AWS resource (with `stack` and `prefix`)." },
   alarmEmails: { at: "monitoring.alarmEmails", type: "string", optional: true, format: "emails", example: "oncall@example.com,data@example.com", description: "Comma-separated e-mail addresses the alarms notify (docs/operations.md)." },
   alarmApi5xxErrors: { at: "monitoring.thresholds.api5xxErrors", type: "integer", default: 5, min: 1, max: 1_000_000, description: "Alarm when the API stage returns at least this many 5XX responses in 5 minutes." },
@@ -119,6 +152,7 @@ export const KEYS = {
   alarmMskDiskUsedPercent: { at: "monitoring.thresholds.mskDiskUsedPercent", type: "integer", default: 80, min: 1, max: 99, description: "Alarm when a provisioned MSK broker's data disk is fuller than this (percent)." },
   alarmMskCpuUserPercent: { at: "monitoring.thresholds.mskCpuUserPercent", type: "integer", default: 60, min: 1, max: 99, description: "Alarm when a provisioned MSK broker's user CPU stays above this for 15 minutes (percent)." },
   alarmConnectorErroredTasks: { at: "monitoring.thresholds.connectorErroredTasks", type: "integer", default: 1, min: 1, max: 1000, description: "Alarm when the S3 sink connector has at least this many errored tasks." },
+  alarmStreamIdleMinutes: { at: "monitoring.thresholds.streamIdleMinutes", type: "integer", default: 15, min: 5, max: 1440, multipleOf: 5, description: "Alarm when the unpaused stream job has not read a stream (no GetRecords call) for this many minutes (5-1440, a multiple of 5)." },
   alarmNoNewObjectsHours: { at: "monitoring.thresholds.noNewObjectsHours", type: "integer", default: 2, min: 1, max: 24, description: "Alarm when the API takes topic records but the sink writes no object for this many hours (1-24)." },
   alarmUnhealthyProxyTargets: { at: "monitoring.thresholds.unhealthyProxyTargets", type: "integer", default: 1, min: 1, max: 6, description: "Alarm when at least this many REST proxy targets of the load balancer are unhealthy." },
   alarmStatusCheckFailedMinutes: { at: "monitoring.thresholds.statusCheckFailedMinutes", type: "integer", default: 2, min: 1, max: 60, description: "Alarm when a REST proxy instance fails its status checks for this many minutes in a row." },

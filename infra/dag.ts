@@ -11,7 +11,6 @@ export interface DagRenderInput {
 
 const DAGS_DIR = path.join(__dirname, "..", "dags");
 const TEMPLATE_FILE = path.join(DAGS_DIR, "pinterest_batch_dag.py");
-const REQUIREMENTS_FILE = path.join(DAGS_DIR, "requirements.txt");
 
 const BLOCK_START = "# >>> stack values (rendered by infra/dag.ts from the stack's config and outputs)\n";
 const BLOCK_END = "# <<< stack values\n";
@@ -20,9 +19,8 @@ const JOB_ID_PATTERN = /^[1-9][0-9]{0,18}$/;
 const SCHEDULE_PRESETS = ["@once", "@hourly", "@daily", "@weekly", "@monthly", "@quarterly", "@yearly"];
 const CRON_FIELD_PATTERN = /^[0-9A-Za-z*,/?#-]+$/;
 
-// The template and requirements are part of the program, read once; rendering itself touches nothing.
+// The template is part of the program, read once; rendering itself touches nothing.
 const template = readFileSync(TEMPLATE_FILE, "utf8");
-const requirements = readFileSync(REQUIREMENTS_FILE, "utf8");
 
 function validateJobId(jobId: string): string {
   if (!JOB_ID_PATTERN.test(jobId)) {
@@ -69,9 +67,4 @@ export function renderDag(input: DagRenderInput): string {
     );
   }
   return template.slice(0, start + BLOCK_START.length) + stackValuesBlock(input) + "\n" + template.slice(end);
-}
-
-/** The MWAA requirements file (dags/requirements.txt), uploaded as the environment's requirements.txt. */
-export function mwaaRequirements(): string {
-  return requirements;
 }

@@ -20,7 +20,10 @@ import { UnityCatalogNames, unityCatalogKinesisRoleName, unityCatalogStorageRole
 export interface StorageLayout {
   /** Root folder holding the sink's `topics/`. */
   input: string;
+  /** The stream job's checkpoint. */
   checkpoint: string;
+  /** The batch job's checkpoint: which sink objects it has cleaned (docs/jobs.md, incremental runs). */
+  batchCheckpoint: string;
   batchOutput: string;
   streamOutput: string;
   /** Folder of the job wheel (a volume, or workspace files). */
@@ -51,6 +54,7 @@ export function storageLayout(plan: StoragePlan): StorageLayout {
       // The topics volume is named like the sink's first folder, so `${input}/topics/<topic>` is inside it.
       input: volumes,
       checkpoint: `${volumes}/${plan.names.checkpointsVolume}/stream`,
+      batchCheckpoint: `${volumes}/${plan.names.checkpointsVolume}/batch`,
       batchOutput: `${plan.catalog}.${plan.schemas.batch}`,
       streamOutput: `${plan.catalog}.${plan.schemas.stream}`,
       wheelDir: `${volumes}/${plan.names.artifactsVolume}`,
@@ -59,6 +63,7 @@ export function storageLayout(plan: StoragePlan): StorageLayout {
   return {
     input: plan.mountUri,
     checkpoint: `${plan.mountUri}/checkpoints/stream`,
+    batchCheckpoint: `${plan.mountUri}/checkpoints/batch`,
     batchOutput: plan.catalog ? `${plan.catalog}.${plan.schemas.batch}` : `${plan.mountUri}/delta/batch`,
     streamOutput: plan.catalog ? `${plan.catalog}.${plan.schemas.stream}` : `${plan.mountUri}/delta/stream`,
     wheelDir: `/Workspace${plan.workspaceDir}/wheels`,
@@ -78,7 +83,19 @@ export interface UnityCatalogStorageArgs {
   topicsPrefix: string;
   forceDestroy: boolean;
   comment: string;
+  /** The service principal (application id) the jobs run as: granted what they use, nothing else. */
+  jobsPrincipal: string | undefined;
 }
+
+/** What the jobs' principal may do on each object (Unity Catalog privilege names). */
+export const JOB_PRIVILEGES = {
+  catalog: ["USE_CATALOG"],
+  landingSchema: ["USE_SCHEMA"],
+  tableSchema: ["USE_SCHEMA", "CREATE_TABLE", "SELECT", "MODIFY"],
+  readVolume: ["READ_VOLUME"],
+  writeVolume: ["READ_VOLUME", "WRITE_VOLUME"],
+  serviceCredential: ["ACCESS"],
+} as const;
 
 export interface UnityCatalogStorage {
   catalog: pulumi.Output<string>;
@@ -87,6 +104,8 @@ export interface UnityCatalogStorage {
   ready: pulumi.Resource[];
   /** The volume that holds the job wheel. */
   artifactsVolume: databricks.Volume;
+  /** The schemas of the jobs' tables, which the declared tables go in. */
+  tableSchemas: databricks.Schema[];
 }
 
 const json = (value: unknown) => JSON.stringify(value);
@@ -113,6 +132,9 @@ function credentialRole(
   const rolePolicy = new aws.iam.RolePolicy(name, { role: role.id, policy: role.arn.apply(policy) }, opts);
   return { role, policy: rolePolicy };
 }
+
+/** The folder of the data bucket that holds the stack catalog's managed tables. */
+export const CATALOG_STORAGE_FOLDER = "unity-catalog";
 
 /**
  * Unity Catalog objects of the stack. The credentials are declared first with the role ARN the named roles will
@@ -144,7 +166,15 @@ export function unityCatalogStorage(
     storageRoleName,
     args.accountId,
     storageCredential.awsIamRole.apply((role) => role?.externalId ?? ""),
-    (arn) => args.dataBucket.arn.apply((bucketArn) => json(unityCatalogStoragePolicy(bucketArn, arn))),
+    (arn) =>
+      args.dataBucket.arn.apply((bucketArn) =>
+        json(
+          unityCatalogStoragePolicy(bucketArn, arn, {
+            read: [args.topicsPrefix],
+            readWrite: [args.names.checkpointsVolume, args.names.artifactsVolume, CATALOG_STORAGE_FOLDER],
+          }),
+        ),
+      ),
     aws_,
   );
   const bucketUrl = pulumi.interpolate`s3://${args.dataBucket.bucket}`;
@@ -156,6 +186,13 @@ export function unityCatalogStorage(
       credentialName: storageCredential.name,
       comment: args.comment,
       forceDestroy: args.forceDestroy,
+      // Databricks validates a new location by reading it through the credential's role, seconds after IAM
+      // created that role and its policy; before IAM has propagated them the first apply fails ("AWS IAM role
+      // does not have READ permissions", databricks/terraform-provider-databricks#3069, a rerun succeeds).
+      // skip_validation (provider PR #1330) creates it unchecked; docs/deploying.md says how to test it after.
+      // It would also write and delete a file at the location's root, which the credential's role may not (it
+      // reaches the folders of UnityCatalogPrefixes only); the volumes' use checks the folders.
+      skipValidation: true,
     },
     { ...workspace, dependsOn: [storage.role, storage.policy] },
   );
@@ -166,7 +203,7 @@ export function unityCatalogStorage(
         `${name}-catalog`,
         {
           name: args.names.catalog,
-          storageRoot: pulumi.interpolate`${bucketUrl}/unity-catalog`,
+          storageRoot: pulumi.interpolate`${bucketUrl}/${CATALOG_STORAGE_FOLDER}`,
           comment: args.comment,
           forceDestroy: args.forceDestroy,
         },
@@ -220,11 +257,45 @@ export function unityCatalogStorage(
     aws_,
   );
 
+  // Grant (not Grants): adds the principal's privileges and leaves everyone else's, also on an existing catalog.
+  const grants: pulumi.Resource[] = [];
+  const principal = args.jobsPrincipal;
+  if (principal !== undefined) {
+    const grant = (key: string, on: Record<string, pulumi.Input<string>>, privileges: readonly string[]) =>
+      grants.push(
+        new databricks.Grant(
+          `${name}-grant-${key}`,
+          { ...on, principal, privileges: [...privileges] },
+          workspace,
+        ),
+      );
+    grant("catalog", { catalog }, JOB_PRIVILEGES.catalog);
+    grant(
+      "landing",
+      { schema: pulumi.interpolate`${catalog}.${landing.name}` },
+      JOB_PRIVILEGES.landingSchema,
+    );
+    tableSchemas.forEach((tableSchema, index) =>
+      grant(
+        `tables-${index}`,
+        { schema: pulumi.interpolate`${catalog}.${tableSchema.name}` },
+        JOB_PRIVILEGES.tableSchema,
+      ),
+    );
+    const volumeName = (volume: databricks.Volume) =>
+      pulumi.interpolate`${catalog}.${landing.name}.${volume.name}`;
+    grant("topics", { volume: volumeName(topics) }, JOB_PRIVILEGES.readVolume);
+    grant("checkpoints", { volume: volumeName(checkpoints) }, JOB_PRIVILEGES.writeVolume);
+    grant("artifacts", { volume: volumeName(artifactsVolume) }, JOB_PRIVILEGES.readVolume);
+    grant("kinesis", { credential: serviceCredential.name }, JOB_PRIVILEGES.serviceCredential);
+  }
+
   return {
     catalog,
     serviceCredential: serviceCredential.name,
-    ready: [...tableSchemas, topics, checkpoints, artifactsVolume, kinesis.role, kinesis.policy],
+    ready: [...tableSchemas, topics, checkpoints, artifactsVolume, kinesis.role, kinesis.policy, ...grants],
     artifactsVolume,
+    tableSchemas,
   };
 }
 

@@ -4,7 +4,8 @@
 import * as aws from "@pulumi/aws";
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
-import { DatabricksAuth, DatabricksStorage } from "./config";
+import { Catalog, TableLocation } from "./catalog";
+import { AirflowPrincipal, DatabricksAuth, DatabricksStorage, WarehouseSettings } from "./config";
 import {
   mountStorage,
   storageLayout,
@@ -40,11 +41,15 @@ export interface DatabricksWorkspaceArgs {
   jobFailure: { emails: string[]; webhookUrl: pulumi.Input<string> | undefined };
   batchTimeoutMinutes: number;
   batchMaxRetries: number;
+  /** The identity of a separate Airflow token: it triggers the batch job, so it needs CAN_MANAGE_RUN on it. */
+  airflowPrincipal: AirflowPrincipal | undefined;
   /** The stack's tags, set on the job clusters too: Databricks puts custom tags on their EC2 instances and volumes. */
   tags: Record<string, string>;
   storage: DatabricksStorage;
   /** An existing Unity Catalog catalog for the Delta tables. */
   catalog: string | undefined;
+  /** The service principal (application id) both jobs run as; the deploying identity when not set. */
+  jobsServicePrincipal: string | undefined;
   schemaNames: { batch: string; stream: string };
   mountName: string;
   /** The mount as the jobs' Spark URI (see names.ts mountUri). */
@@ -57,12 +62,23 @@ export interface DatabricksWorkspaceArgs {
   topicsPrefix: string;
   streamArns: pulumi.Input<string>[];
   forceDestroy: boolean;
+  /** The SQL warehouse of the declared tables and views (infra/catalog.ts). */
+  warehouse: WarehouseSettings;
+  /** Pulumi `protect` on the declared tables. */
+  protectTables: boolean;
 }
 
 export interface JobCommandLines {
   batch: string[];
   stream: string[];
 }
+
+/**
+ * The batch job's one job parameter: "true" in "Run now with different parameters" rebuilds every table from all
+ * sink objects. The task's positional parameters read it through a dynamic value reference (job parameters are
+ * pushed down only to keyword arguments): https://docs.databricks.com/aws/en/jobs/dynamic-value-references
+ */
+export const FULL_REFRESH_PARAMETER = { name: "full_refresh", default: "false" } as const;
 
 /** Parameters of the two job tasks (the jobs' command lines, see jobs/src/pinterest_jobs). */
 export function jobCommandLines(args: {
@@ -79,8 +95,11 @@ export function jobCommandLines(args: {
       args.layout.input,
       "--output",
       args.layout.batchOutput,
+      "--checkpoint",
+      args.layout.batchCheckpoint,
       "--topics",
       perTableOption(args.topics),
+      `--full-refresh={{job.parameters.${FULL_REFRESH_PARAMETER.name}}}`,
     ],
     stream: [
       "--source",
@@ -117,6 +136,8 @@ export class DatabricksWorkspace extends pulumi.ComponentResource {
   readonly dataRoot: string;
   readonly batchJob: databricks.Job;
   readonly streamJob: databricks.Job;
+  /** The declared tables, views and SQL warehouse; none in mount mode without a catalog (docs/deploying.md). */
+  readonly catalog: Catalog | undefined;
 
   constructor(name: string, args: DatabricksWorkspaceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pinterest:pipeline:DatabricksWorkspace", name, {}, opts);
@@ -132,11 +153,14 @@ export class DatabricksWorkspace extends pulumi.ComponentResource {
     const inWorkspace = { parent: this, provider };
     const comment = `Pinterest pipeline (${args.prefix})`;
 
-    // Dedicated access mode, as the deploying identity: it owns the jobs and every object they touch.
+    // Dedicated access mode, as the jobs' service principal when one is configured (it is granted what the jobs
+    // use), else as the deploying identity, which owns the jobs and every object they touch.
+    const runAsPrincipal = args.jobsServicePrincipal;
     const accessMode = {
       dataSecurityMode: "SINGLE_USER",
-      singleUserName: databricks.getCurrentUserOutput({}, inWorkspace).userName,
+      singleUserName: runAsPrincipal ?? databricks.getCurrentUserOutput({}, inWorkspace).userName,
     };
+    const runAs = runAsPrincipal !== undefined ? { runAs: { servicePrincipalName: runAsPrincipal } } : {};
     const clusterSpec = (instanceProfileArn: pulumi.Output<string> | undefined) => ({
       sparkVersion: args.sparkVersion,
       nodeTypeId: args.nodeTypeId,
@@ -163,6 +187,7 @@ export class DatabricksWorkspace extends pulumi.ComponentResource {
     let instanceProfileArn: pulumi.Output<string> | undefined;
     let serviceCredential: string | undefined;
     let uploadWheel: (path: string) => pulumi.Resource;
+    let tables: { location: TableLocation; schemas: pulumi.Resource[] } | undefined;
     if (args.storage === "unity-catalog") {
       const names = unityCatalogNames(args.prefix);
       const catalogName = args.catalog ?? names.catalog;
@@ -180,11 +205,13 @@ export class DatabricksWorkspace extends pulumi.ComponentResource {
           topicsPrefix: args.topicsPrefix,
           forceDestroy: args.forceDestroy,
           comment,
+          jobsPrincipal: args.jobsServicePrincipal,
         },
         parent,
         inWorkspace,
       );
       ready = uc.ready;
+      tables = { location: { catalog: catalogName, schemas: args.schemaNames }, schemas: uc.tableSchemas };
       serviceCredential = names.serviceCredential;
       uploadWheel = (path) =>
         new databricks.File(
@@ -235,13 +262,40 @@ export class DatabricksWorkspace extends pulumi.ComponentResource {
           )
         : [];
       ready = [mount.mount, ...schemas];
+      // The wheel's folders belong to the stack: a WorkspaceFile's delete removes the file only
+      // (terraform-provider-databricks workspace/resource_workspace_file.go: Delete with Recursive false), so
+      // the stack's folder is declared, and destroyed recursively after the file.
+      const wheelRoot = new databricks.Directory(
+        `${name}-workspace-dir`,
+        { path: args.workspaceDir, deleteRecursive: true },
+        inWorkspace,
+      );
+      // Only a catalog's schemas get declared tables: without one the jobs write path tables under the mount.
+      if (args.catalog) tables = { location: { catalog: args.catalog, schemas: args.schemaNames }, schemas };
       uploadWheel = (path) =>
         new databricks.WorkspaceFile(
           `${name}-wheel`,
           { path: path.replace(/^\/Workspace/, ""), contentBase64: wheelContent },
-          inWorkspace,
+          { ...inWorkspace, dependsOn: [wheelRoot] },
         );
     }
+
+    this.catalog =
+      tables &&
+      new Catalog(
+        `${name}-tables`,
+        {
+          prefix: args.prefix,
+          location: tables.location,
+          schemas: tables.schemas,
+          warehouse: args.warehouse,
+          tags: args.tags,
+          protectTables: args.protectTables,
+        },
+        { parent: this, providers: [provider] },
+      );
+    // The jobs start once their tables exist: the continuous stream job runs as soon as it is created.
+    if (this.catalog) ready.push(this.catalog);
 
     const layout = storageLayout(plan);
     this.dataRoot = layout.input;
@@ -281,19 +335,43 @@ export class DatabricksWorkspace extends pulumi.ComponentResource {
       `${name}-batch-job`,
       {
         name: `${args.prefix}-batch`,
-        description: "Cleans the three topics and computes the gold tables (triggered by Airflow).",
+        description:
+          "Cleans the sink objects added since its last run, merges them into silver and recomputes gold (triggered by Airflow).",
         ...batchRunSettings(args.batchTimeoutMinutes),
+        ...runAs,
         ...notifications,
+        parameters: [FULL_REFRESH_PARAMETER],
         tasks: [{ ...wheelTask("batch", commandLines.batch), ...batchTaskRetries(args.batchMaxRetries) }],
       },
       afterStorage,
     );
+    if (args.airflowPrincipal !== undefined) {
+      // Run now needs CAN MANAGE RUN (or more) on the job (Databricks docs, "Jobs access control", the
+      // abilities table); the run still runs as the job's owner. The owner keeps IS_OWNER.
+      const principal = args.airflowPrincipal;
+      new databricks.Permissions(
+        `${name}-batch-job-airflow`,
+        {
+          jobId: this.batchJob.id,
+          accessControls: [
+            {
+              ...(principal.kind === "user"
+                ? { userName: principal.userName }
+                : { servicePrincipalName: principal.applicationId }),
+              permissionLevel: "CAN_MANAGE_RUN",
+            },
+          ],
+        },
+        inWorkspace,
+      );
+    }
     this.streamJob = new databricks.Job(
       `${name}-stream-job`,
       {
         name: `${args.prefix}-stream`,
         description: "Reads the three Kinesis streams continuously and writes the cleaned Delta tables.",
         continuous: streamContinuousSettings(args.streamJobPaused),
+        ...runAs,
         ...notifications,
         tasks: [wheelTask("stream", commandLines.stream)],
       },

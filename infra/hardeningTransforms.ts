@@ -1,7 +1,8 @@
 // Resource transformations that apply the stack's hardening choices where the resources are declared in other
 // components: every log group gets the configured retention (and the customer key when there is one); with a
-// customer-managed key, the data bucket's default encryption, the Kinesis streams and the provisioned MSK
-// cluster use it instead of the AWS managed keys. Registered on the components in index.ts; the policy pack
+// customer-managed key, every store uses it instead of the AWS managed keys: the buckets' default encryption,
+// the Kinesis streams, the provisioned MSK cluster, the REST proxies' root volumes, the alarm topic and the
+// Airflow connection secret. Registered on the components in index.ts; the policy pack
 // (infra/policy/hardening.ts) checks the result.
 import * as pulumi from "@pulumi/pulumi";
 
@@ -12,6 +13,18 @@ export const KINESIS_STREAM = "aws:kinesis/stream:Stream";
 export const MSK_CLUSTER = "aws:msk/cluster:Cluster";
 export const BUCKET_ENCRYPTION =
   "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration";
+export const EC2_INSTANCE = "aws:ec2/instance:Instance";
+export const SNS_TOPIC = "aws:sns/topic:Topic";
+export const SECRET = "aws:secretsmanager/secret:Secret";
+/** Every type whose data at rest the customer key encrypts (the policy pack checks each against the key). */
+export const CUSTOMER_KEY_TYPES = [
+  KINESIS_STREAM,
+  MSK_CLUSTER,
+  BUCKET_ENCRYPTION,
+  EC2_INSTANCE,
+  SNS_TOPIC,
+  SECRET,
+];
 
 /** The properties a log group gets: the stack's retention, and the customer key when one is configured. */
 export function hardenedLogGroupProps(
@@ -50,6 +63,19 @@ export function customerKeyProps(type: string, props: Props, kmsKeyArn: pulumi.I
           },
         ],
       };
+    case EC2_INSTANCE:
+      return {
+        ...props,
+        rootBlockDevice: {
+          ...((props.rootBlockDevice as Props | undefined) ?? {}),
+          encrypted: true,
+          kmsKeyId: kmsKeyArn,
+        },
+      };
+    case SNS_TOPIC:
+      return { ...props, kmsMasterKeyId: kmsKeyArn };
+    case SECRET:
+      return { ...props, kmsKeyId: kmsKeyArn };
     default:
       return props;
   }
@@ -67,7 +93,7 @@ export function logRetentionTransformation(
 
 export function customerKeyTransformation(kmsKeyArn: pulumi.Input<string>): pulumi.ResourceTransformation {
   return (args) =>
-    [KINESIS_STREAM, MSK_CLUSTER, BUCKET_ENCRYPTION].includes(args.type)
+    CUSTOMER_KEY_TYPES.includes(args.type)
       ? { props: customerKeyProps(args.type, args.props, kmsKeyArn), opts: args.opts }
       : undefined;
 }

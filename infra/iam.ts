@@ -47,14 +47,56 @@ export function policyViolations(doc: PolicyDocument): string[] {
   return problems;
 }
 
-/** Trust policy of a role assumed by AWS services. */
-export function serviceTrustPolicy(services: string[], sourceAccount?: string): PolicyDocument {
+/**
+ * Who may make a service assume a role on this account's behalf (the confused-deputy guard): the account that
+ * owns the calling resource, and where the service names it, that resource's ARN (a pattern).
+ */
+export interface TrustSource {
+  account: string;
+  arnLike?: string;
+  /**
+   * For a service whose documentation does not say it sends aws:SourceAccount when it assumes the role: the
+   * condition refuses another account's request but lets one without the key through (`...IfExists`).
+   */
+  ifExists?: boolean;
+}
+
+/** Trust policy of a role assumed by AWS services; every service but EC2 gets a source condition. */
+export function serviceTrustPolicy(services: string[], source?: TrustSource): PolicyDocument {
+  const condition: PolicyStatement["Condition"] = {};
+  if (source) {
+    const suffix = source.ifExists ? "IfExists" : "";
+    condition[`StringEquals${suffix}`] = { "aws:SourceAccount": source.account };
+    if (source.arnLike) condition[`ArnLike${suffix}`] = { "aws:SourceArn": source.arnLike };
+  }
   return document({
     Effect: "Allow",
     Principal: { Service: services },
     Action: "sts:AssumeRole",
-    ...(sourceAccount ? { Condition: { StringEquals: { "aws:SourceAccount": sourceAccount } } } : {}),
-  } as PolicyStatement);
+    ...(source ? { Condition: condition } : {}),
+  });
+}
+
+/** Services whose roles are assumed by instances, where no calling resource exists to name. */
+export const TRUST_WITHOUT_SOURCE = ["ec2.amazonaws.com"];
+
+/** Problems of a trust policy: a service principal (other than EC2) trusted without an aws:SourceAccount condition. */
+export function trustPolicyViolations(doc: PolicyDocument): string[] {
+  const problems: string[] = [];
+  for (const [index, statement] of doc.Statement.entries()) {
+    if (statement.Effect !== "Allow" || typeof statement.Principal !== "object") continue;
+    const services = asList(statement.Principal.Service).filter(
+      (service) => !TRUST_WITHOUT_SOURCE.includes(service),
+    );
+    if (services.length === 0) continue;
+    const keys = Object.values(statement.Condition ?? {}).flatMap((block) => Object.keys(block));
+    if (!keys.some((key) => key.toLowerCase() === "aws:sourceaccount")) {
+      problems.push(
+        `statement ${statement.Sid ?? index}: ${services.join(", ")} may assume the role without an aws:SourceAccount condition`,
+      );
+    }
+  }
+  return problems;
 }
 
 /** Bucket policy that refuses every request not made over TLS. */
@@ -101,6 +143,8 @@ export interface S3SinkConnectorPolicyInput {
   consumerGroup: string;
   /** The role the connector assumes (aws.sts.role.arn) to write the bucket. */
   writerRoleArn: string;
+  /** The topic Connect writes the records it cannot convert to. */
+  deadLetterTopic: string;
 }
 
 /**
@@ -119,6 +163,12 @@ export function s3SinkConnectorPolicy(input: S3SinkConnectorPolicyInput): Policy
       "ReadPipelineTopics",
       ["kafka-cluster:DescribeTopic", "kafka-cluster:ReadData"],
       input.topics.map(topic),
+    ),
+    // Connect's dead-letter reporter describes the topic (it exists: the program creates it) and produces to it.
+    allow(
+      "WriteDeadLetterTopic",
+      ["kafka-cluster:DescribeTopic", "kafka-cluster:WriteData"],
+      [topic(input.deadLetterTopic)],
     ),
     allow(
       "ConnectInternalTopics",
@@ -170,7 +220,7 @@ export function s3SinkWriterPolicy(bucketArn: string, topicsPrefix: string): Pol
   );
 }
 
-/** The role API Gateway assumes for the Kinesis integrations: the three streams only (ListStreams has no resource scope). */
+/** The role API Gateway assumes for the Kinesis integrations: the three streams only. */
 export function apiGatewayKinesisPolicy(streamArns: string[], allowStreamAdmin: boolean): PolicyDocument {
   const statements = [
     allow(
@@ -178,7 +228,6 @@ export function apiGatewayKinesisPolicy(streamArns: string[], allowStreamAdmin: 
       ["kinesis:PutRecord", "kinesis:PutRecords", "kinesis:DescribeStream", "kinesis:DescribeStreamSummary"],
       streamArns,
     ),
-    allow("ListStreams", ["kinesis:ListStreams"], ["*"]),
   ];
   if (allowStreamAdmin)
     statements.push(
@@ -319,7 +368,7 @@ export const UNITY_CATALOG_MASTER_ROLE_ARN =
 
 /**
  * Trust policy of an IAM role behind a Unity Catalog storage or service credential: Databricks' UC master role
- * with the credential's external id, and the role itself. The self-assumption names the account root with an
+ * with the credential's external id, and the role itself with the same external id. The self-assumption names the account root with an
  * `aws:PrincipalArn` condition, so the role can be created with its final policy (IAM refuses a principal
  * that does not exist yet). The same document as databricks/terraform-provider-databricks
  * aws/data_aws_unity_catalog_assume_role_policy.go (the provider behind @pulumi/databricks).
@@ -342,18 +391,39 @@ export function unityCatalogTrustPolicy(
       Effect: "Allow",
       Principal: { AWS: `arn:aws:iam::${accountId}:root` },
       Action: "sts:AssumeRole",
-      Condition: { ArnLike: { "aws:PrincipalArn": `arn:aws:iam::${accountId}:role/${roleName}` } },
+      Condition: {
+        ArnLike: { "aws:PrincipalArn": `arn:aws:iam::${accountId}:role/${roleName}` },
+        StringEquals: { "sts:ExternalId": externalId },
+      },
     },
   );
 }
 
-/** The storage credential's role: the data bucket and its own assumption (data_aws_unity_catalog_policy.go). */
-export function unityCatalogStoragePolicy(bucketArn: string, roleArn: string): PolicyDocument {
+/** The folders of the data bucket Unity Catalog reaches, and how. */
+export interface UnityCatalogPrefixes {
+  /** Read only: what the sink lands (the topics volume). */
+  read: string[];
+  /** Read and write: checkpoints, the jobs' artifacts, the catalog's managed storage. */
+  readWrite: string[];
+}
+
+/**
+ * The storage credential's role (data_aws_unity_catalog_policy.go's actions), limited to the folders UC uses:
+ * nothing else of the bucket, so not the MSK Connect plugin (code MSK Connect runs) nor anything outside them.
+ */
+export function unityCatalogStoragePolicy(
+  bucketArn: string,
+  roleArn: string,
+  prefixes: UnityCatalogPrefixes,
+): PolicyDocument {
+  const objects = (folders: string[]) => folders.map((folder) => `${bucketArn}/${folder}/*`);
   return document(
+    allow("ListDataBucket", ["s3:ListBucket", "s3:GetBucketLocation"], [bucketArn]),
+    allow("ReadLandedTopics", ["s3:GetObject"], objects(prefixes.read)),
     allow(
-      "DataBucket",
-      ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket", "s3:GetBucketLocation"],
-      [bucketArn, `${bucketArn}/*`],
+      "ReadWriteCatalogFolders",
+      ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+      objects(prefixes.readWrite),
     ),
     allow("AssumeSelf", ["sts:AssumeRole"], [roleArn]),
   );

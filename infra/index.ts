@@ -2,7 +2,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import versions from "../versions.json";
-import { ConfigError, parseConfig, StackConfig } from "./config";
+import { ConfigError, configWarnings, parseConfig, StackConfig } from "./config";
 import { BatchIngestion } from "./batchIngestion";
 import { DataLake } from "./dataLake";
 import { DatabricksWorkspace } from "./databricksWorkspace";
@@ -29,6 +29,8 @@ import {
 } from "./names";
 import { topicDir } from "../contract";
 import { Network } from "./network";
+import { loadMwaaPlugins, MwaaPlugins } from "./mwaaPlugins";
+import { s3SinkDeadLetterTopicName } from "./physicalNames";
 import { Orchestration } from "./orchestration";
 import { S3_SINK_FILE_NAME_TEMPLATE } from "./s3SinkConfig";
 import { StreamIngestion } from "./streamIngestion";
@@ -44,6 +46,16 @@ function loadStackConfig(): StackConfig {
 }
 
 const config = loadStackConfig();
+// MWAA installs the provider offline from plugins.zip (private web server): refuse to deploy before it is built.
+function loadPlugins(): MwaaPlugins {
+  try {
+    return loadMwaaPlugins();
+  } catch (error) {
+    throw new pulumi.RunError((error as Error).message);
+  }
+}
+const mwaaPlugins = loadPlugins();
+for (const warning of configWarnings(config)) pulumi.log.warn(warning);
 const { prefix, region } = config;
 // Stack outputs of docs/contract.md section 6 (with apiUrl and apiKey below).
 export const topics = topicNames(prefix);
@@ -81,7 +93,7 @@ const databricksAuth =
         clientSecret: pulumi.secret(config.databricks.auth.clientSecret),
       };
 
-const network = new Network(`${prefix}-network`, { region, ...config.network }, inStack);
+const network = new Network(`${prefix}-network`, { region, accountId, ...config.network }, inStack);
 
 const dataLake = new DataLake(
   `${prefix}-data-lake`,
@@ -97,10 +109,12 @@ const batch = new BatchIngestion(
   `${prefix}-batch`,
   {
     region,
+    accountId,
     clusterName: mskClusterName(prefix),
     connectorName: s3SinkConnectorName(prefix),
     consumerGroup: s3SinkConsumerGroup(prefix),
     topics: TABLES.map((table) => topics[table]),
+    deadLetterTopic: s3SinkDeadLetterTopicName(prefix),
     msk: config.msk,
     restProxy: config.restProxy,
     connect: config.connect,
@@ -110,6 +124,7 @@ const batch = new BatchIngestion(
     connectSecurityGroupId: network.connectSecurityGroup.id,
     dataBucket: dataLake.bucket,
     dataBucketReady: dataLake.ready,
+    egressReady: network.egressReady,
     topicsPrefix,
   },
   withDataKey,
@@ -125,9 +140,11 @@ const api = new IngestApi(
   `${prefix}-ingest`,
   {
     region,
+    accountId,
     prefix,
     ...config.api,
     vpcId: network.vpc.id,
+    loadBalancerSecurityGroupId: network.restProxyLoadBalancerSecurityGroup.id,
     privateSubnetIds: network.privateSubnetIds,
     restProxyInstanceIds: batch.restProxyInstances.map((instance) => instance.id),
     streamArns: stream.streamArns,
@@ -154,9 +171,11 @@ const workspace = new DatabricksWorkspace(
     },
     batchTimeoutMinutes: config.jobs.batchTimeoutMinutes,
     batchMaxRetries: config.jobs.batchMaxRetries,
+    airflowPrincipal: config.databricks.airflowPrincipal,
     tags,
     storage: config.databricks.storage,
     catalog: config.databricks.catalog,
+    jobsServicePrincipal: config.databricks.jobsServicePrincipal,
     schemaNames: deltaSchemaNames(prefix),
     mountName: mountName(prefix),
     mountUri: mountUri(prefix),
@@ -167,6 +186,8 @@ const workspace = new DatabricksWorkspace(
     topicsPrefix,
     streamArns: stream.streamArns,
     forceDestroy: config.dataLake.forceDestroy,
+    warehouse: config.databricks.warehouse,
+    protectTables: config.hardening.protectDataBucket,
   },
   inStack,
 );
@@ -184,6 +205,8 @@ const orchestration = new Orchestration(
     ...config.orchestration,
     subnetIds: network.privateSubnetIds.slice(0, 2),
     securityGroupId: network.mwaaSecurityGroup.id,
+    egressReady: network.egressReady,
+    plugins: mwaaPlugins,
     batchJobId: workspace.batchJob.id,
     databricks: {
       host: config.databricks.host,
@@ -193,7 +216,7 @@ const orchestration = new Orchestration(
           : databricksAuth,
     },
   },
-  inStack,
+  withDataKey,
 );
 
 const monitoring = new Monitoring(
@@ -209,6 +232,8 @@ const monitoring = new Monitoring(
     streams: TABLES.map((table) => ({ table, name: stream.streams[table].name })),
     msk: { clusterName: batch.clusterArn.apply(mskClusterNameFromArn) },
     connectorName: batch.connector.name,
+    deadLetterTopic: batch.deadLetterTopic,
+    streamJobRunning: !config.databricks.streamJobPaused,
     dataBucket: dataLake.bucket,
     sinkPrefix: sinkKeyPrefix(S3_SINK_FILE_NAME_TEMPLATE),
     proxy: {
@@ -222,7 +247,7 @@ const monitoring = new Monitoring(
       { name: "stream job", url: workspace.streamJob.url },
     ],
   },
-  inStack,
+  withDataKey,
 );
 
 // docs/contract.md section 6 (with topics and streams above), then the other handles of the stack.
@@ -236,3 +261,6 @@ export const dagBucket = orchestration.dagBucket.bucket;
 export const mwaaUrl = orchestration.webserverUrl;
 export const alarmTopicArn = monitoring.alarmTopic.arn;
 export const dashboardUrl = monitoring.dashboardUrl;
+// The SQL warehouse of the declared tables and the serving views (docs/deploying.md); none without a catalog.
+export const sqlWarehouseId = workspace.catalog?.warehouse.id;
+export const sqlWarehouseHttpPath = workspace.catalog?.warehouse.odbcParams.path;

@@ -5,19 +5,41 @@ import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
 import { KAFKA_JSON_CONTENT_TYPE, REQUEST_BODY_SCHEMAS } from "../contract/wire";
 import { apiGatewayKinesisPolicy, apiGatewayLoggingPolicy, serviceTrustPolicy } from "./iam";
-import { KinesisAction, kinesisActionUri, kinesisRequestTemplate, streamRoutes } from "./kinesisTemplates";
+import { ApiAuthorization, ApiQuotaPeriod } from "./config";
+import {
+  KINESIS_CLIENT_ERROR_RESPONSE_TEMPLATE,
+  KinesisAction,
+  kinesisActionUri,
+  kinesisRequestTemplate,
+  streamRoutes,
+} from "./kinesisTemplates";
 import { restProxyLoadBalancerName, restProxyTargetGroupName } from "./physicalNames";
-import { REST_PROXY_PORT } from "./restProxyUserData";
+import { REST_PROXY_HEALTH_PATH, REST_PROXY_PORT } from "./restProxyUserData";
 
 export interface IngestApiArgs {
   region: string;
+  accountId: pulumi.Input<string>;
   prefix: string;
   stageName: string;
   allowStreamAdmin: boolean;
   throttleRateLimit: number;
   throttleBurstLimit: number;
   manageAccountLogging: boolean;
+  /**
+   * Access logs and execution (ERROR) logs of the stage. Both need API Gateway's account-wide CloudWatch role:
+   * without it, creating the stage fails with "CloudWatch Logs role ARN must be set in account settings to
+   * enable logging" (AWS API Gateway developer guide, "Set up CloudWatch logging for REST APIs", Permissions;
+   * the same error in anomalyco/sst#1556 and aws-solutions/virtual-waiting-module-on-aws#74).
+   */
+  logging: boolean;
+  authorization: ApiAuthorization;
+  quotaLimit: number;
+  quotaPeriod: ApiQuotaPeriod;
+  waf: boolean;
+  wafRateLimit: number;
   vpcId: pulumi.Input<string>;
+  /** The NLB's security group (infra/network.ts), the only one the REST proxy admits. */
+  loadBalancerSecurityGroupId: pulumi.Input<string>;
   privateSubnetIds: pulumi.Input<string>[];
   restProxyInstanceIds: pulumi.Input<string>[];
   streamArns: pulumi.Input<string>[];
@@ -37,12 +59,20 @@ export const ACCESS_LOG_FORMAT = JSON.stringify({
   integrationError: "$context.integration.error",
 });
 
-/** Kinesis answers map to these statuses, so a caller can tell a rejected request from a failure worth retrying. */
-const KINESIS_RESPONSES = [
-  { statusCode: "200", selectionPattern: undefined },
-  { statusCode: "400", selectionPattern: "4\\d{2}" },
+/**
+ * Kinesis answers map to these statuses, so a caller can tell a rejected request from a failure worth retrying.
+ * A 4xx that is Kinesis throttling becomes 429 through the 400 response's template; 429 is declared for it.
+ */
+const KINESIS_RESPONSES: { statusCode: string; selectionPattern?: string; template?: string }[] = [
+  { statusCode: "200" },
+  { statusCode: "400", selectionPattern: "4\\d{2}", template: KINESIS_CLIENT_ERROR_RESPONSE_TEMPLATE },
+  { statusCode: "429" },
   { statusCode: "500", selectionPattern: "5\\d{2}" },
 ];
+
+/** Method authorization of a mode: the API key is required in both, so the usage plan meters every caller. */
+export const methodAuthorization = (mode: ApiAuthorization): "AWS_IAM" | "NONE" =>
+  mode === "iam" ? "AWS_IAM" : "NONE";
 
 const json = (value: unknown) => JSON.stringify(value);
 
@@ -74,6 +104,17 @@ export function deploymentFingerprint(parts: unknown[]): string {
     .digest("hex");
 }
 
+/**
+ * API Gateway's roles trust this account's API Gateway only. API Gateway's guide does not say that it sends
+ * aws:SourceAccount when it assumes an integration or logging role, so the condition is `...IfExists`: a request
+ * on behalf of another account is refused, and the integration keeps working if the key is absent.
+ */
+function apiGatewayTrust(accountId: pulumi.Input<string>): pulumi.Output<string> {
+  return pulumi
+    .output(accountId)
+    .apply((account) => json(serviceTrustPolicy(["apigateway.amazonaws.com"], { account, ifExists: true })));
+}
+
 export class IngestApi extends pulumi.ComponentResource {
   readonly api: aws.apigateway.RestApi;
   readonly stage: aws.apigateway.Stage;
@@ -98,6 +139,10 @@ export class IngestApi extends pulumi.ComponentResource {
         loadBalancerType: "network",
         subnets: args.privateSubnetIds,
         enableCrossZoneLoadBalancing: true,
+        // A security group can only be given to an NLB when it is created. Its group has no inbound rule, and
+        // PrivateLink traffic (API Gateway's VPC link) is not held to inbound rules, so only the VPC link gets in.
+        securityGroups: [args.loadBalancerSecurityGroupId],
+        enforceSecurityGroupInboundRulesOnPrivateLinkTraffic: "off",
       },
       parent,
     );
@@ -109,7 +154,8 @@ export class IngestApi extends pulumi.ComponentResource {
         protocol: "TCP",
         targetType: "instance",
         vpcId: args.vpcId,
-        healthCheck: { protocol: "HTTP", port: String(REST_PROXY_PORT), path: "/" },
+        // A route that asks the cluster, so a proxy that cannot reach MSK (network, IAM) is taken out of service.
+        healthCheck: { protocol: "HTTP", port: String(REST_PROXY_PORT), path: REST_PROXY_HEALTH_PATH },
       },
       parent,
     );
@@ -203,7 +249,7 @@ export class IngestApi extends pulumi.ComponentResource {
         restApi: this.api.id,
         resourceId: resourceId(topicPath),
         httpMethod: "POST",
-        authorization: "NONE",
+        authorization: methodAuthorization(args.authorization),
         apiKeyRequired: true,
         requestParameters: { ...pathParameters(topicPath), ...bodyRequired },
         requestValidatorId: validator.id,
@@ -230,7 +276,7 @@ export class IngestApi extends pulumi.ComponentResource {
 
     const kinesisRole = new aws.iam.Role(
       `${name}-kinesis`,
-      { assumeRolePolicy: json(serviceTrustPolicy(["apigateway.amazonaws.com"])) },
+      { assumeRolePolicy: apiGatewayTrust(args.accountId) },
       parent,
     );
     const kinesisPolicy = new aws.iam.RolePolicy(
@@ -253,7 +299,7 @@ export class IngestApi extends pulumi.ComponentResource {
           restApi: this.api.id,
           resourceId: resourceId(route.path),
           httpMethod: route.httpMethod,
-          authorization: "NONE",
+          authorization: methodAuthorization(args.authorization),
           apiKeyRequired: true,
           requestParameters: { ...pathParameters(route.path), ...(bodySchema ? bodyRequired : {}) },
           ...(bodySchema
@@ -290,6 +336,11 @@ export class IngestApi extends pulumi.ComponentResource {
           }),
           parent,
         );
+        if (response.statusCode === "429") {
+          // Reached through the 400 response's status override only.
+          deploymentInputs.push(methodResponse);
+          continue;
+        }
         const integrationResponse = new aws.apigateway.IntegrationResponse(
           `${routeId}-${response.statusCode}`,
           served("integrationResponse", {
@@ -298,6 +349,7 @@ export class IngestApi extends pulumi.ComponentResource {
             httpMethod: method.httpMethod,
             statusCode: methodResponse.statusCode,
             selectionPattern: response.selectionPattern,
+            ...(response.template ? { responseTemplates: { "application/json": response.template } } : {}),
           }),
           { parent: this, dependsOn: [integration] },
         );
@@ -319,7 +371,7 @@ export class IngestApi extends pulumi.ComponentResource {
     if (args.manageAccountLogging) {
       const loggingRole = new aws.iam.Role(
         `${name}-cloudwatch`,
-        { assumeRolePolicy: json(serviceTrustPolicy(["apigateway.amazonaws.com"])) },
+        { assumeRolePolicy: apiGatewayTrust(args.accountId) },
         parent,
       );
       const loggingPolicy = new aws.iam.RolePolicy(
@@ -348,7 +400,9 @@ export class IngestApi extends pulumi.ComponentResource {
         restApi: this.api.id,
         deployment: deployment.id,
         stageName: args.stageName,
-        accessLogSettings: { destinationArn: accessLogs.arn, format: ACCESS_LOG_FORMAT },
+        ...(args.logging
+          ? { accessLogSettings: { destinationArn: accessLogs.arn, format: ACCESS_LOG_FORMAT } }
+          : {}),
       },
       { parent: this, dependsOn: accountLogging },
     );
@@ -365,7 +419,7 @@ export class IngestApi extends pulumi.ComponentResource {
         restApi: this.api.id,
         stageName: this.stage.stageName,
         methodPath: "*/*",
-        settings: { metricsEnabled: true, loggingLevel: "ERROR" },
+        settings: { metricsEnabled: true, loggingLevel: args.logging ? "ERROR" : "OFF" },
       },
       { parent: this, dependsOn: [executionLogs] },
     );
@@ -375,9 +429,46 @@ export class IngestApi extends pulumi.ComponentResource {
         name: `${args.prefix}-ingest`,
         apiStages: [{ apiId: this.api.id, stage: this.stage.stageName }],
         throttleSettings: { rateLimit: args.throttleRateLimit, burstLimit: args.throttleBurstLimit },
+        quotaSettings: { limit: args.quotaLimit, period: args.quotaPeriod },
       },
       parent,
     );
+    if (args.waf) {
+      // Security Hub APIGateway.4: a WAF web ACL on the stage. The rate-based rule blocks a source IP above
+      // wafRateLimit requests per 5 minutes (WAF's default evaluation window).
+      const webAcl = new aws.wafv2.WebAcl(
+        `${name}-waf`,
+        {
+          name: `${args.prefix}-ingest`,
+          scope: "REGIONAL",
+          defaultAction: { allow: {} },
+          rules: [
+            {
+              name: "rate-per-ip",
+              priority: 0,
+              action: { block: {} },
+              statement: { rateBasedStatement: { limit: args.wafRateLimit, aggregateKeyType: "IP" } },
+              visibilityConfig: {
+                cloudwatchMetricsEnabled: true,
+                metricName: `${args.prefix}-ingest-rate-per-ip`,
+                sampledRequestsEnabled: false,
+              },
+            },
+          ],
+          visibilityConfig: {
+            cloudwatchMetricsEnabled: true,
+            metricName: `${args.prefix}-ingest`,
+            sampledRequestsEnabled: false,
+          },
+        },
+        parent,
+      );
+      new aws.wafv2.WebAclAssociation(
+        `${name}-waf`,
+        { resourceArn: this.stage.arn, webAclArn: webAcl.arn },
+        parent,
+      );
+    }
     const key = new aws.apigateway.ApiKey(
       `${name}-key`,
       { name: `${args.prefix}-ingest`, enabled: true },

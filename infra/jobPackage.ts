@@ -4,7 +4,7 @@
 // changes nothing on `pulumi up`. It declares no dependencies: the Databricks Runtime provides Spark, Delta,
 // pyarrow, pandas and boto3, and installing pyspark from PyPI over the runtime's would break the cluster.
 import { createHash } from "crypto";
-import { readdirSync, readFileSync, statSync } from "fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "fs";
 import * as path from "path";
 import { crc32, deflateRawSync } from "zlib";
 
@@ -91,7 +91,23 @@ export function packageFiles(jobsDir: string, project: JobProject): WheelFile[] 
         files.push({ name: `${prefix}/${entry}`, content: readFileSync(full) });
     }
     for (const name of data) {
-      if (!entries.includes(name))
+      // `folder/*.ext`, as setuptools' package-data globs it: every such file of a folder (a link is followed).
+      const glob = /^([\w.-]+)\/\*(\.[\w]+)$/.exec(name);
+      if (glob) {
+        const folder = path.join(dir, glob[1]);
+        const matches = existsSync(folder)
+          ? readdirSync(folder)
+              .filter((f) => f.endsWith(glob[2]))
+              .sort()
+          : [];
+        if (matches.length === 0)
+          throw new Error(`package data ${prefix}/${name} of jobs/pyproject.toml matches no file`);
+        for (const file of matches)
+          files.push({
+            name: `${prefix}/${glob[1]}/${file}`,
+            content: readFileSync(path.join(folder, file)),
+          });
+      } else if (!entries.includes(name))
         throw new Error(`package data ${prefix}/${name} of jobs/pyproject.toml is missing`);
     }
   };
@@ -145,14 +161,14 @@ export function wheelEntries(project: JobProject, files: WheelFile[]): WheelFile
 const DOS_DATE = (0 << 9) | (1 << 5) | 1;
 const DOS_TIME = 0;
 
-/** A zip archive (deflate, no timestamps that vary) of the entries, in their order. */
-export function zipArchive(entries: WheelFile[]): Buffer {
+/** A zip archive (deflate at `level`, no timestamps that vary) of the entries, in their order. */
+export function zipArchive(entries: WheelFile[], level = 9): Buffer {
   const locals: Buffer[] = [];
   const centrals: Buffer[] = [];
   let offset = 0;
   for (const entry of entries) {
     const name = Buffer.from(entry.name, "utf8");
-    const compressed = deflateRawSync(entry.content, { level: 9 });
+    const compressed = deflateRawSync(entry.content, { level });
     const crc = crc32(entry.content);
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);

@@ -27,6 +27,7 @@ export function failureNotifications<Id>(recipients: JobFailureRecipients<Id>): 
 export interface BatchRunSettings {
   maxConcurrentRuns: number;
   timeoutSeconds: number;
+  queue: { enabled: boolean };
 }
 
 export interface BatchTaskRetries {
@@ -35,9 +36,13 @@ export interface BatchTaskRetries {
   retryOnTimeout: boolean;
 }
 
-/** One run at a time (Airflow triggers it; a second trigger queues behind), each bounded by the timeout. */
+/**
+ * One run at a time, each bounded by the timeout. A second trigger (an Airflow retry, a manual run from the
+ * UI) waits in the job's queue: without `queue.enabled` Databricks skips a run over maxConcurrentRuns, and jobs
+ * made through the API (as here) do not queue by default (Databricks docs, "Configure job queueing").
+ */
 export function batchRunSettings(timeoutMinutes: number): BatchRunSettings {
-  return { maxConcurrentRuns: 1, timeoutSeconds: timeoutMinutes * 60 };
+  return { maxConcurrentRuns: 1, timeoutSeconds: timeoutMinutes * 60, queue: { enabled: true } };
 }
 
 /** A failed batch task is retried after a pause; a run that timed out is not retried (it would time out again). */

@@ -18,6 +18,8 @@ export interface MonitoringArgs {
   streams: { table: string; name: pulumi.Input<string> }[];
   msk: { clusterName: pulumi.Input<string> };
   connectorName: pulumi.Input<string>;
+  deadLetterTopic: string;
+  streamJobRunning: boolean;
   dataBucket: aws.s3.Bucket;
   /** The key prefix the S3 sink writes under; its PUT requests are the "new objects" signal. */
   sinkPrefix: string;
@@ -116,6 +118,8 @@ export class Monitoring extends pulumi.ComponentResource {
       streams: args.streams,
       msk: { clusterName: args.msk.clusterName },
       connectorName: args.connectorName,
+      deadLetterTopic: args.deadLetterTopic,
+      streamJobRunning: args.streamJobRunning,
       dataBucket: { name: args.dataBucket.bucket, filterId: sinkObjects.name },
       proxy: {
         loadBalancer: args.proxy.loadBalancerArnSuffix,
@@ -131,7 +135,7 @@ export class Monitoring extends pulumi.ComponentResource {
           `${name}-${spec.key}`,
           {
             name: `${args.prefix}-${spec.key}`,
-            alarmDescription: `${spec.description} Threshold: config ${spec.configKey} (docs/operations.md).`,
+            alarmDescription: `${spec.description} Threshold: ${spec.configKey ? `config ${spec.configKey}` : "any data point"} (docs/operations.md).`,
             comparisonOperator: spec.comparisonOperator,
             threshold: spec.threshold,
             evaluationPeriods: spec.evaluationPeriods,

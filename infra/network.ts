@@ -11,6 +11,7 @@ export const MSK_IAM_PORT = 9098;
 
 export interface NetworkArgs {
   region: string;
+  accountId: pulumi.Input<string>;
   vpcCidr: string;
   azCount: number;
   natGatewayPerAz: boolean;
@@ -40,9 +41,16 @@ export class Network extends pulumi.ComponentResource {
   readonly privateSubnetIds: pulumi.Output<string>[];
   readonly publicSubnetIds: pulumi.Output<string>[];
   readonly restProxySecurityGroup: aws.ec2.SecurityGroup;
+  /** The internal NLB in front of the REST proxy; the proxy admits this group only. */
+  readonly restProxyLoadBalancerSecurityGroup: aws.ec2.SecurityGroup;
   readonly connectSecurityGroup: aws.ec2.SecurityGroup;
   readonly mskSecurityGroup: aws.ec2.SecurityGroup;
   readonly mwaaSecurityGroup: aws.ec2.SecurityGroup;
+  /**
+   * The NAT gateways, the private route tables and their subnet associations: what a server in a private
+   * subnet needs before it can reach the internet (MWAA, the REST proxy's first boot, MSK Connect).
+   */
+  readonly egressReady: pulumi.Resource[];
 
   constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pinterest:pipeline:Network", name, {}, opts);
@@ -97,6 +105,7 @@ export class Network extends pulumi.ComponentResource {
     });
 
     const privateRouteTables: aws.ec2.RouteTable[] = [];
+    const privateAssociations: aws.ec2.RouteTableAssociation[] = [];
     const privateSubnets = privateCidrs.map((cidrBlock, zone) => {
       const subnet = new aws.ec2.Subnet(
         `${name}-private-${zone}`,
@@ -117,10 +126,12 @@ export class Network extends pulumi.ComponentResource {
         parent,
       );
       privateRouteTables.push(routes);
-      new aws.ec2.RouteTableAssociation(
-        `${name}-private-${zone}`,
-        { subnetId: subnet.id, routeTableId: routes.id },
-        parent,
+      privateAssociations.push(
+        new aws.ec2.RouteTableAssociation(
+          `${name}-private-${zone}`,
+          { subnetId: subnet.id, routeTableId: routes.id },
+          parent,
+        ),
       );
       return subnet;
     });
@@ -145,7 +156,18 @@ export class Network extends pulumi.ComponentResource {
     );
     const flowLogsRole = new aws.iam.Role(
       `${name}-flow-logs`,
-      { assumeRolePolicy: JSON.stringify(serviceTrustPolicy(["vpc-flow-logs.amazonaws.com"])) },
+      {
+        // The trust condition of the VPC user guide's "IAM role for publishing flow logs to CloudWatch Logs":
+        // the flow log's owner and an ARN of this account's flow logs.
+        assumeRolePolicy: pulumi.output(args.accountId).apply((account) =>
+          JSON.stringify(
+            serviceTrustPolicy(["vpc-flow-logs.amazonaws.com"], {
+              account,
+              arnLike: `arn:aws:ec2:${args.region}:${account}:vpc-flow-log/*`,
+            }),
+          ),
+        ),
+      },
       parent,
     );
     const flowLogsWrite = new aws.iam.RolePolicy(
@@ -173,21 +195,45 @@ export class Network extends pulumi.ComponentResource {
       parent,
     );
 
+    this.egressReady = [...natGateways, ...privateRouteTables, ...privateAssociations];
     this.publicSubnetIds = publicSubnets.map((subnet) => subnet.id);
     this.privateSubnetIds = privateSubnets.map((subnet) => subnet.id);
 
-    this.restProxySecurityGroup = new aws.ec2.SecurityGroup(
-      `${name}-rest-proxy`,
+    // No ingress rule: API Gateway's VPC link reaches the NLB through PrivateLink, which the NLB lets past its
+    // inbound rules (enforceSecurityGroupInboundRulesOnPrivateLinkTraffic "off", infra/ingestApi.ts), so nothing
+    // else in the VPC can open a connection to it.
+    this.restProxyLoadBalancerSecurityGroup = new aws.ec2.SecurityGroup(
+      `${name}-rest-proxy-nlb`,
       {
         vpcId: this.vpc.id,
-        description: "Kafka REST proxy: HTTP from the internal NLB in the VPC",
-        ingress: [
+        description: "Internal NLB of the REST proxy: API Gateway's VPC link only",
+        egress: [
           {
             protocol: "tcp",
             fromPort: REST_PROXY_PORT,
             toPort: REST_PROXY_PORT,
             cidrBlocks: [args.vpcCidr],
-            description: "REST proxy from the NLB",
+            description: "to the REST proxy and its health check",
+          },
+        ],
+      },
+      parent,
+    );
+    // The NLB's group, not the VPC CIDR: nothing else in the VPC (MWAA workers, Connect workers) can reach the
+    // proxy around API Gateway (Elastic Load Balancing guide, "Update the security groups for your Network Load
+    // Balancer": targets that reference the NLB's group accept traffic only through it).
+    this.restProxySecurityGroup = new aws.ec2.SecurityGroup(
+      `${name}-rest-proxy`,
+      {
+        vpcId: this.vpc.id,
+        description: "Kafka REST proxy: HTTP from its internal NLB only",
+        ingress: [
+          {
+            protocol: "tcp",
+            fromPort: REST_PROXY_PORT,
+            toPort: REST_PROXY_PORT,
+            securityGroups: [this.restProxyLoadBalancerSecurityGroup.id],
+            description: "REST proxy and health check from the NLB",
           },
         ],
         egress: ALL_EGRESS,

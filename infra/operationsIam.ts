@@ -61,7 +61,9 @@ export function flowLogsPolicy(logGroupArn: string): PolicyDocument {
 
 /** The services whose data the customer-managed key encrypts (kms:ViaService values). */
 export function keyServices(region: string): string[] {
-  return ["s3", "kinesis", "kafka"].map((service) => `${service}.${region}.amazonaws.com`);
+  return ["s3", "kinesis", "kafka", "ec2", "secretsmanager", "sns"].map(
+    (service) => `${service}.${region}.amazonaws.com`,
+  );
 }
 
 /**
@@ -100,6 +102,16 @@ export function customerKeyPolicy(accountId: string, region: string): PolicyDocu
         StringEquals: { "kms:CallerAccount": accountId, "kms:ViaService": keyServices(region) },
         Bool: { "kms:GrantIsForAWSResource": true },
       },
+    },
+    {
+      // Publishers to the encrypted alarm topic: CloudWatch alarms and AWS Budgets of this account (the SNS
+      // developer guide's "Enable compatibility between event sources from AWS services and encrypted topics").
+      Sid: "AlarmPublishersUseKeyForTopic",
+      Effect: "Allow",
+      Principal: { Service: ["cloudwatch.amazonaws.com", "budgets.amazonaws.com"] },
+      Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+      Resource: "*",
+      Condition: { StringEquals: { "aws:SourceAccount": accountId } },
     },
     {
       Sid: "CloudWatchLogsEncryptsAccountLogGroups",

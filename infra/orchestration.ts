@@ -1,10 +1,20 @@
-// Orchestration: MWAA (Airflow 3) with its DAG bucket, requirements, least-privilege execution role, the
-// stack's rendered DAG, and the Databricks connection in Secrets Manager (from a Pulumi secret).
+// Orchestration: MWAA (Airflow 3) with its DAG bucket, its Python requirements as wheels in plugins.zip
+// (infra/mwaaPlugins.ts), least-privilege execution role, the stack's rendered DAG, and the Databricks
+// connection in Secrets Manager (from a Pulumi secret).
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { WebserverAccessMode } from "./config";
-import { mwaaRequirements, renderDag } from "./dag";
+import { renderDag } from "./dag";
 import { mwaaExecutionPolicy, serviceTrustPolicy } from "./iam";
+import {
+  committedFile,
+  constraintsFileName,
+  constraintsObjectKey,
+  MwaaPlugins,
+  PINNED,
+  PLUGINS_OBJECT_KEY,
+  REQUIREMENTS_OBJECT_KEY,
+} from "./mwaaPlugins";
 import { AIRFLOW_DATABRICKS_CONN_ID, airflowConnectionsPrefix, dagFileName } from "./names";
 import { secureBucket } from "./secureBucket";
 
@@ -16,7 +26,11 @@ export interface DatabricksConnection {
     | { kind: "oauth"; clientId: string; clientSecret: pulumi.Input<string> };
 }
 
+export const SECRET_RECOVERY_WINDOW_DAYS = 7;
+
 export interface OrchestrationArgs {
+  /** NAT gateways and private routes: MWAA's private subnets need egress before the environment is created. */
+  egressReady: pulumi.Resource[];
   prefix: string;
   region: string;
   accountId: pulumi.Input<string>;
@@ -34,6 +48,8 @@ export interface OrchestrationArgs {
   batchJobId: pulumi.Input<string>;
   dagSchedule: string;
   databricks: DatabricksConnection;
+  /** The built plugins.zip (the provider's wheels) and the requirements.txt that installs from it offline. */
+  plugins: MwaaPlugins;
 }
 
 /** Airflow connection in the JSON form the Secrets Manager backend reads. */
@@ -85,12 +101,36 @@ export class Orchestration extends pulumi.ComponentResource {
     const dags = secureBucket(`${name}-dags`, args.dagBucketName, args.forceDestroy, this);
     this.dagBucket = dags.bucket;
     const afterBucket = { parent: this, dependsOn: dags.ready };
+    // MWAA user guide, "Managing Python dependencies in requirements.txt": for a private web server, wheels in
+    // plugins.zip (unpacked to /usr/local/airflow/plugins) and a requirements.txt with --no-index --find-links.
+    // The constraints file goes in the DAG folder and is named as /usr/local/airflow/dags/<file> (user guide,
+    // "Apache Airflow provider packages installed on Amazon MWAA environments", Constraints file).
+    const constraints = new aws.s3.BucketObjectv2(
+      `${name}-constraints`,
+      {
+        bucket: this.dagBucket.id,
+        key: constraintsObjectKey(PINNED),
+        content: committedFile(constraintsFileName(PINNED)),
+        contentType: "text/plain",
+      },
+      afterBucket,
+    );
+    const plugins = new aws.s3.BucketObjectv2(
+      `${name}-plugins`,
+      {
+        bucket: this.dagBucket.id,
+        key: PLUGINS_OBJECT_KEY,
+        source: new pulumi.asset.FileAsset(args.plugins.zipFile),
+        contentType: "application/zip",
+      },
+      afterBucket,
+    );
     const requirements = new aws.s3.BucketObjectv2(
       `${name}-requirements`,
       {
         bucket: this.dagBucket.id,
-        key: "requirements.txt",
-        content: mwaaRequirements(),
+        key: REQUIREMENTS_OBJECT_KEY,
+        content: args.plugins.requirements,
         contentType: "text/plain",
       },
       afterBucket,
@@ -114,7 +154,10 @@ export class Orchestration extends pulumi.ComponentResource {
         name: `${airflowConnectionsPrefix(args.prefix)}/${AIRFLOW_DATABRICKS_CONN_ID}`,
         description:
           "Airflow connection to the Databricks workspace (set by Pulumi from a secret config value)",
-        recoveryWindowInDays: 0,
+        // A deleted secret stays recoverable for a week. A stack whose buckets `pulumi destroy` may delete
+        // (forceDestroyBuckets, dev) deletes it at once instead: Secrets Manager refuses to create a secret
+        // under a name that is scheduled for deletion, so a destroy and up within the week would fail.
+        recoveryWindowInDays: args.forceDestroy ? 0 : SECRET_RECOVERY_WINDOW_DAYS,
       },
       parent,
     );
@@ -144,13 +187,14 @@ export class Orchestration extends pulumi.ComponentResource {
     const role = new aws.iam.Role(
       `${name}-execution`,
       {
-        assumeRolePolicy: pulumi
-          .output(args.accountId)
-          .apply((accountId) =>
-            JSON.stringify(
-              serviceTrustPolicy(["airflow.amazonaws.com", "airflow-env.amazonaws.com"], accountId),
-            ),
+        assumeRolePolicy: pulumi.output(args.accountId).apply((accountId) =>
+          JSON.stringify(
+            // The MWAA guide names no aws:SourceArn for the execution role; the account is the documented guard.
+            serviceTrustPolicy(["airflow.amazonaws.com", "airflow-env.amazonaws.com"], {
+              account: accountId,
+            }),
           ),
+        ),
       },
       parent,
     );
@@ -193,6 +237,8 @@ export class Orchestration extends pulumi.ComponentResource {
         maxWorkers: args.maxWorkers,
         sourceBucketArn: this.dagBucket.arn,
         dagS3Path: "dags",
+        pluginsS3Path: plugins.key,
+        pluginsS3ObjectVersion: plugins.versionId,
         requirementsS3Path: requirements.key,
         requirementsS3ObjectVersion: requirements.versionId,
         executionRoleArn: role.arn,
@@ -207,7 +253,18 @@ export class Orchestration extends pulumi.ComponentResource {
           workerLogs: logging,
         },
       },
-      { parent: this, dependsOn: [rolePolicy, connectionValue, dagFile, ...dags.ready, ...airflowLogs] },
+      {
+        parent: this,
+        dependsOn: [
+          rolePolicy,
+          connectionValue,
+          dagFile,
+          constraints,
+          ...dags.ready,
+          ...airflowLogs,
+          ...args.egressReady,
+        ],
+      },
     );
     this.webserverUrl = pulumi.interpolate`https://${this.environment.webserverUrl}`;
     this.registerOutputs({ dagBucket: this.dagBucket.bucket, webserverUrl: this.webserverUrl });

@@ -17,6 +17,14 @@ export function restProxyTargetGroupName(prefix: string): string {
   return `tg-${validatePrefix(prefix)}`;
 }
 
+/**
+ * The S3 sink's dead-letter topic: records the connector cannot convert go there (Kafka Connect's
+ * errors.deadletterqueue.topic.name) instead of being dropped.
+ */
+export function s3SinkDeadLetterTopicName(prefix: string): string {
+  return `${validatePrefix(prefix)}.s3-sink.dead-letter`;
+}
+
 /** IAM role Unity Catalog assumes for the data bucket; named, since its trust policy names it. */
 export function unityCatalogStorageRoleName(prefix: string): string {
   return `${validatePrefix(prefix)}-uc-storage`;

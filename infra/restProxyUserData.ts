@@ -2,6 +2,13 @@
 
 export const REST_PROXY_PORT = 8082;
 
+/**
+ * The NLB's health check: REST proxy v3 `GET /v3/clusters` describes the Kafka cluster through the proxy's admin
+ * client (confluentinc/kafka-rest ClusterManagerImpl.listClusters: Admin.describeCluster), so it fails when the proxy cannot reach MSK or
+ * authenticate to it, where `GET /` answers from the proxy alone.
+ */
+export const REST_PROXY_HEALTH_PATH = "/v3/clusters";
+
 export interface RestProxyUserDataInput {
   /** MSK bootstrap servers for IAM auth (port 9098), comma separated. */
   bootstrapServers: string;

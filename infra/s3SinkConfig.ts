@@ -18,6 +18,9 @@ export interface S3SinkInput {
   writerRoleArn: string;
   /** STS session name: shows in CloudTrail which connector wrote. */
   sessionName: string;
+  /** Topic the records the sink cannot convert go to (created by the program, like the pipeline's topics). */
+  deadLetterTopic: string;
+  deadLetterReplicationFactor: number;
 }
 
 /** `{{topic}}`, `{{partition}}` and `{{start_offset}}` are the connector's file name variables. */
@@ -48,8 +51,13 @@ export function s3SinkConnectorConfig(input: S3SinkInput): Record<string, string
     "key.converter": "org.apache.kafka.connect.storage.StringConverter",
     "value.converter": "org.apache.kafka.connect.json.JsonConverter",
     "value.converter.schemas.enable": "false",
-    // A record that is not JSON must not stop the sink; Connect logs and skips it.
+    // A record that is not JSON must not stop the sink: Connect logs it and sends it to the dead-letter topic,
+    // with the error in its headers (Kafka Connect's sink settings errors.deadletterqueue.*, SinkConnectorConfig
+    // of apache/kafka 3.7, KIP-298), so it is kept, not dropped.
     "errors.tolerance": "all",
     "errors.log.enable": "true",
+    "errors.deadletterqueue.topic.name": input.deadLetterTopic,
+    "errors.deadletterqueue.topic.replication.factor": String(input.deadLetterReplicationFactor),
+    "errors.deadletterqueue.context.headers.enable": "true",
   };
 }

@@ -8,13 +8,37 @@ import { DEFAULT_PORT_BASE } from "./ports";
 
 export const USAGE = fs.readFileSync(path.join(__dirname, "usage.txt"), "utf8").trimEnd();
 
-export const COMMANDS = ["up", "down", "status", "logs", "jobs", "serve"] as const;
+/** The commands as the usage lists them (the order `tools/local.sh` names them in, too). */
+const LISTED_COMMANDS = [...USAGE.matchAll(/^ {2}([a-z]+) /gm)].map((match) => match[1]);
+
+export const COMMANDS = [
+  "run",
+  "up",
+  "down",
+  "status",
+  "logs",
+  "jobs",
+  "restart",
+  "peek",
+  "query",
+  "serve",
+] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export interface CliArgs {
   command: Command;
-  /** `logs COMPONENT`: the one log to print. */
+  /** `logs COMPONENT`: the one log to print; `restart COMPONENT`: the service to restart. */
   component?: string;
+  /** `query SQL`: the statement to run against the local lake. */
+  sql?: string;
+  /** `peek NAME`: the topic or stream to print the last records of. */
+  peekName?: string;
+  /** `peek -n N`: how many records. */
+  records: number;
+  /** `jobs --batch-only` / `--stream-only`: the one job to run. */
+  only?: "batch" | "stream";
+  /** `--spark-ui`: the Spark UI on 4040 while the jobs run, and an event log for the History Server. */
+  sparkUi: boolean;
   posts: number;
   summaryFile?: string;
   keep: boolean;
@@ -40,18 +64,31 @@ function integer(flag: string, text: string | undefined, min: number, max: numbe
 
 // Flags that only make sense for some commands; anything else is accepted everywhere.
 const ONLY_FOR: Record<string, Command[]> = {
-  "--posts": ["up"],
-  "--keep": ["up"],
-  "--live": ["up"],
-  "--summary": ["up", "jobs"],
-  "--json": ["up", "jobs", "status"],
+  "--posts": ["run"],
+  "--keep": ["run"],
+  "--live": ["run"],
+  "--summary": ["run", "jobs"],
+  "--json": ["run", "jobs", "status", "peek", "query"],
   "--follow": ["logs"],
+  "--batch-only": ["jobs"],
+  "--stream-only": ["jobs"],
+  "--spark-ui": ["run", "jobs"],
+  "-n": ["peek"],
+};
+
+/** Commands that take one argument after them: what it names. */
+const ARGUMENT: Partial<Record<Command, string>> = {
+  logs: "the component",
+  restart: "the component",
+  peek: "the topic or stream",
 };
 
 export function parseArgs(argv: string[]): CliArgs {
   const args: CliArgs = {
-    command: "up",
+    command: "run",
     posts: 2000,
+    records: 10,
+    sparkUi: false,
     keep: false,
     live: false,
     json: false,
@@ -66,10 +103,22 @@ export function parseArgs(argv: string[]): CliArgs {
   if (rest[0] && !rest[0].startsWith("-")) {
     const command = rest.shift()!;
     if (!(COMMANDS as readonly string[]).includes(command))
-      throw new UsageError(`unknown command "${command}": use up, status, logs, jobs or down`);
+      throw new UsageError(`unknown command "${command}": use one of: ${LISTED_COMMANDS.join(" ")}`);
     args.command = command as Command;
   }
-  if (args.command === "logs" && rest[0] && !rest[0].startsWith("-")) args.component = rest.shift();
+  if (ARGUMENT[args.command] && rest[0] && !rest[0].startsWith("-")) {
+    if (args.command === "peek") args.peekName = rest.shift();
+    else args.component = rest.shift();
+  }
+  if (args.command === "peek" && !args.peekName && !rest.some((flag) => flag === "-h" || flag === "--help"))
+    throw new UsageError("peek needs a topic or stream name, e.g. peek local.pin -n 5");
+  if (args.command === "query") {
+    if (rest[0] === undefined || rest[0].startsWith("--"))
+      throw new UsageError(
+        'query needs the SQL, e.g. npm run local -- query "SELECT * FROM pin_now LIMIT 5"',
+      );
+    args.sql = rest.shift();
+  }
   const seen: string[] = [];
   while (rest.length > 0) {
     const flag = rest.shift()!;
@@ -99,6 +148,17 @@ export function parseArgs(argv: string[]): CliArgs {
       case "-f":
         args.follow = true;
         break;
+      case "-n":
+        args.records = integer(flag, rest.shift(), 1, 10_000);
+        break;
+      case "--batch-only":
+      case "--stream-only":
+        if (args.only) throw new UsageError("give --batch-only or --stream-only, not both");
+        args.only = flag === "--batch-only" ? "batch" : "stream";
+        break;
+      case "--spark-ui":
+        args.sparkUi = true;
+        break;
       case "--state-dir":
         args.stateDir = path.resolve(value());
         break;
@@ -125,7 +185,11 @@ export function parseArgs(argv: string[]): CliArgs {
         throw new UsageError(
           flag.startsWith("-")
             ? `unknown flag "${flag}"`
-            : `unexpected argument "${flag}" (only logs takes one: the component)`,
+            : `unexpected argument "${flag}" (only logs, restart, peek and query take one: ${Object.entries(
+                ARGUMENT,
+              )
+                .map(([command, what]) => `${command} ${what}`)
+                .join(", ")}, query the SQL)`,
         );
     }
   }

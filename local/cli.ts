@@ -4,6 +4,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { EXIT, exitCodeOf, RuntimeFailure, UsageError } from "../cli/errors";
 import { GOLD_TABLES } from "../contract";
+import { query } from "./query";
 import { parseArgs, serveArgs, USAGE, type CliArgs } from "./args";
 import { formatTable } from "./delta";
 import { isAlive } from "../cli/local-state";
@@ -11,9 +12,11 @@ import { readStackFile, requireKeptStack, writeStackFile } from "./kept-stack";
 import { layoutOf, REPO_ROOT, type Layout } from "./layout";
 import { live } from "./live";
 import { listLogs, logFile, printLog } from "./logs";
-import { finish, readGold, runJobs, runPipeline, StepClock, type StepContext } from "./pipeline";
+import { peek } from "./peek";
+import { BOTH_JOBS, finish, readGold, runJobs, runPipeline, StepClock, type StepContext } from "./pipeline";
 import type { RunResult } from "./run-result";
 import { portsFrom } from "./ports";
+import { checkComponent, requestRestart, serveRestarts } from "./restart";
 import { byLabel, GOLD_SHAPES, topRows } from "./report/gold";
 import { lastLine } from "./run-tool";
 import { sleep } from "./services/net";
@@ -91,7 +94,8 @@ function onInterrupt(
   process.on("SIGTERM", handler);
 }
 
-async function up(args: CliArgs): Promise<number> {
+/** The whole run: start the stack, seed, send, run both jobs, judge, report; the stack stops unless --keep. */
+async function run(args: CliArgs): Promise<number> {
   if (args.live) return live(args, say);
   const layout = layoutOf(args.stateDir);
   prepareStateDir(layout);
@@ -117,7 +121,7 @@ async function up(args: CliArgs): Promise<number> {
   try {
     result = await runPipeline(
       { endpoints, layout, say, running },
-      { posts: args.posts, summaryFile: layout.summaryFile, clock },
+      { posts: args.posts, summaryFile: layout.summaryFile, clock, sparkUi: args.sparkUi },
     );
   } finally {
     if (stopStack) {
@@ -133,7 +137,32 @@ async function up(args: CliArgs): Promise<number> {
   return result.verdict.ok ? EXIT.ok : EXIT.failure;
 }
 
-/** `jobs`: both jobs again against a kept stack, then the counts, the verdict and the report. */
+/** `up`: the services alone, left running in the background (like `docker compose up -d`); stop with `down`. */
+async function up(args: CliArgs): Promise<number> {
+  const layout = layoutOf(args.stateDir);
+  prepareStateDir(layout);
+  const endpoints = await startSupervisor(args, layout);
+  const { outputs } = endpoints;
+  console.log(`local stack running from ${layout.stateDir}; stop it with: npm run local -- down`);
+  console.log(`  gateway        ${outputs.apiUrl} (x-api-key in ${layout.outputsFile})`);
+  console.log(
+    `  Kafka          ${endpoints.kafkaBootstrap} (topics ${Object.values(outputs.topics).join(", ")})`,
+  );
+  console.log(`  Kafka Connect  ${endpoints.connectUrl}`);
+  console.log(
+    `  Kinesis        ${endpoints.kinesisEndpoint} (streams ${Object.values(outputs.streams).join(", ")})`,
+  );
+  console.log(`  S3             ${endpoints.s3Endpoint} (bucket ${endpoints.bucket})`);
+  console.log(
+    `  MariaDB        ${endpoints.dbUrl.replace(/\/\/[^@]*@/, "//")} (empty: npm run emulator -- seed)`,
+  );
+  console.log(
+    "next: npm run emulator -- seed && npm run emulator -- batch && npm run emulator -- stream; npm run local -- jobs",
+  );
+  return EXIT.ok;
+}
+
+/** `jobs`: both jobs (or one) again against a kept stack, then the counts, the verdict and the report. */
 async function jobs(args: CliArgs): Promise<number> {
   const layout = layoutOf(args.stateDir);
   const stack = requireKeptStack(layout, "run the jobs against");
@@ -141,7 +170,8 @@ async function jobs(args: CliArgs): Promise<number> {
   onInterrupt(running, () => undefined, true);
   const clock = new StepClock(say);
   const ctx: StepContext = { endpoints: stack.endpoints, layout, say, running };
-  const counts = await runJobs(ctx, clock);
+  const which = args.only ? { batch: args.only === "batch", stream: args.only === "stream" } : BOTH_JOBS;
+  const counts = await runJobs(ctx, clock, { jobs: which, sparkUi: args.sparkUi });
   const result = await finish(ctx, clock, counts, layout.summaryFile);
   await printEnd(result, args, layout);
   return result.verdict.ok ? EXIT.ok : EXIT.failure;
@@ -185,11 +215,13 @@ async function serve(args: CliArgs): Promise<number> {
   const layout = layoutOf(args.stateDir);
   const stack = await startStack({ prefix: args.prefix, layout, ports: await portsFrom(args.portBase), say });
   writeStackFile(layout, stack.endpoints);
+  const stopServingRestarts = serveRestarts(layout, stack, say);
   say("stack running; waiting for SIGTERM");
   await new Promise<void>((resolve) => {
     process.once("SIGTERM", () => resolve());
     process.once("SIGINT", () => resolve());
   });
+  stopServingRestarts();
   say("stopping the stack");
   await stack.stop();
   fs.rmSync(layout.stackFile, { force: true });
@@ -272,6 +304,28 @@ async function logs(args: CliArgs): Promise<number> {
   return EXIT.ok;
 }
 
+/** `restart COMPONENT`: the kept stack's supervisor restarts one service on its data and port. */
+async function restart(args: CliArgs): Promise<number> {
+  const layout = layoutOf(args.stateDir);
+  const component = checkComponent(args.component);
+  const stack = requireKeptStack(layout, `restart ${component} in`);
+  say(`restarting ${component} (log: ${logFile(layout.logsDir, component)})`);
+  await requestRestart(layout, stack, component);
+  say(`${component} restarted`);
+  return EXIT.ok;
+}
+
+/** `peek NAME [-n N]`: the last records of a topic or stream of a kept stack, oldest first. */
+async function peekCommand(args: CliArgs): Promise<number> {
+  const layout = layoutOf(args.stateDir);
+  const stack = requireKeptStack(layout, "peek into");
+  const records = await peek(stack.endpoints, args.peekName!, args.records);
+  for (const record of records)
+    console.log(args.json ? JSON.stringify(record) : `${record.at}\t${record.value}`);
+  if (records.length === 0) console.error(`${args.peekName} holds no records yet`);
+  return EXIT.ok;
+}
+
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
   if (args.help) {
@@ -297,8 +351,16 @@ async function main(): Promise<number> {
       return logs(args);
     case "jobs":
       return jobs(args);
-    default:
+    case "query":
+      return query(args.stateDir, args.sql!, args.json).then(() => EXIT.ok);
+    case "up":
       return up(args);
+    case "restart":
+      return restart(args);
+    case "peek":
+      return peekCommand(args);
+    default:
+      return run(args);
   }
 }
 

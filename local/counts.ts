@@ -1,4 +1,5 @@
 // Counts of records at each hop of the pipeline, for the run summary.
+import { RuntimeFailure } from "../cli/errors";
 import fs from "node:fs";
 import path from "node:path";
 import {
@@ -10,39 +11,73 @@ import {
 } from "@aws-sdk/client-kinesis";
 import mysql from "mysql2/promise";
 import { request } from "undici";
-import { RuntimeFailure } from "../cli/errors";
-import { SOURCE_TABLES, TABLES, topicDir, type PerTable, type Table } from "../contract";
-import { ACCEPTED_PATH, type AcceptedCounts } from "./gateway/server";
+import {
+  perTable as perTableSync,
+  SOURCE_KEYS,
+  SOURCE_TABLES,
+  TABLES,
+  topicDir,
+  type PerTable,
+  type Table,
+} from "../contract";
+import { ACCEPTED_KEYS_PATH, ACCEPTED_PATH, type AcceptedCounts, type AcceptedKeys } from "./gateway/server";
 import { kinesisClient } from "./kinesis-client";
 import { withKafkaAdmin } from "./services/kafka";
 import type { Outputs } from "./stack";
+import type { Acknowledged, PathName } from "./verdict";
 
 export async function perTable<T>(make: (table: Table) => Promise<T> | T): Promise<PerTable<T>> {
   const [pin, geo, user] = await Promise.all(TABLES.map((table) => make(table)));
   return { pin, geo, user };
 }
 
-export async function sourceCounts(dbUrl: string): Promise<PerTable<number>> {
+/** The key of every row of each source table, as the gateway's ledger spells keys. */
+export async function sourceKeys(dbUrl: string): Promise<PerTable<string[]>> {
   const db = await mysql.createConnection(dbUrl);
   try {
     return await perTable(async (table) => {
       const [rows] = await db.query<mysql.RowDataPacket[]>(
-        `SELECT COUNT(*) AS n FROM \`${SOURCE_TABLES[table]}\``,
+        `SELECT \`${SOURCE_KEYS[table]}\` AS k FROM \`${SOURCE_TABLES[table]}\``,
       );
-      return Number(rows[0].n);
+      return rows.map((row) => String(row.k));
     });
   } finally {
     await db.end();
   }
 }
 
-export async function acceptedCounts(outputs: Outputs): Promise<AcceptedCounts> {
-  const response = await request(`${outputs.apiUrl}${ACCEPTED_PATH}`, {
-    headers: { "x-api-key": outputs.apiKey },
-  });
+async function gatewayGet<T>(outputs: Outputs, route: string): Promise<T> {
+  const response = await request(`${outputs.apiUrl}${route}`, { headers: { "x-api-key": outputs.apiKey } });
   if (response.statusCode !== 200)
-    throw new RuntimeFailure(`gateway answered ${response.statusCode} to ${ACCEPTED_PATH}`);
-  return (await response.body.json()) as AcceptedCounts;
+    throw new RuntimeFailure(`gateway answered ${response.statusCode} to ${route}`);
+  return (await response.body.json()) as T;
+}
+
+function acceptedCounts(outputs: Outputs): Promise<AcceptedCounts> {
+  return gatewayGet<AcceptedCounts>(outputs, ACCEPTED_PATH);
+}
+
+/**
+ * What the gateway acknowledged on each path, from any client, against the source database's rows: records,
+ * distinct keys, and source rows whose key it acknowledged.
+ */
+export async function acknowledged(
+  outputs: Outputs,
+  source: PerTable<string[]>,
+): Promise<Record<PathName, Acknowledged>> {
+  const [records, keys] = await Promise.all([
+    acceptedCounts(outputs),
+    gatewayGet<AcceptedKeys>(outputs, ACCEPTED_KEYS_PATH),
+  ]);
+  const ofPath = (path: PathName): Acknowledged => {
+    const sets = perTableSync((table) => new Set(keys[path][table].keys));
+    return {
+      accepted: records[path],
+      acceptedKeys: perTableSync((table) => sets[table].size + keys[path][table].keyless),
+      sourceAccepted: perTableSync((table) => source[table].filter((key) => sets[table].has(key)).length),
+    };
+  };
+  return { batch: ofPath("batch"), stream: ofPath("stream") };
 }
 
 /** The end offset of each topic: records Kafka holds (no transactions, so no control records). */

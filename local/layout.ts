@@ -19,6 +19,8 @@ export interface Layout {
   mountDir: string;
   /** Batch job output: silver tables, quarantine and the nine gold tables. */
   batchDir: string;
+  /** The batch job's checkpoint: which sink objects it has cleaned, so a later run cleans only new ones. */
+  batchCheckpointDir: string;
   /** Stream job output and its checkpoints. */
   streamDir: string;
   checkpointDir: string;
@@ -38,6 +40,7 @@ export function layoutOf(stateDir: string): Layout {
     s3Dir: at("s3"),
     mountDir: at("s3", DATA_BUCKET),
     batchDir: at("lake", "batch"),
+    batchCheckpointDir: at("lake", "batch-checkpoint"),
     streamDir: at("lake", "stream"),
     checkpointDir: at("lake", "checkpoints"),
     outputsFile: at(STATE_FILES.outputs),

@@ -15,7 +15,7 @@ import { sleep } from "./services/net";
 import { startStack } from "./stack";
 
 /** One micro-batch every this many seconds: a processing-time trigger, as the job runs on Databricks. */
-export const LIVE_TRIGGER_SECONDS = 2;
+export const LIVE_TRIGGER_SECONDS = 1;
 const POLL_MS = 2_000;
 // The job runs until it is stopped; its time limit only guards against a run forgotten for days.
 const JOB_TIME_LIMIT_MS = 7 * 24 * 3600_000;

@@ -11,12 +11,12 @@ import {
   type PerTable,
 } from "../contract";
 import {
-  acceptedCounts,
+  acknowledged,
   kafkaEndOffsets,
   kinesisRecordCounts,
   SinkLineCounter,
   sinkLineCounts,
-  sourceCounts,
+  sourceKeys,
 } from "./counts";
 import { distinctCounts, isDeltaTable, readRows, type Row } from "./delta";
 import type { Layout } from "./layout";
@@ -36,6 +36,17 @@ import type { StackEndpoints } from "./stack";
 import type { QuarantineGroup, RunResult, RunSummary, StepTiming } from "./run-result";
 import { verdictOf, type PathName } from "./verdict";
 
+/** Which jobs a run runs: both, or one (`jobs --batch-only`, `--stream-only`). */
+type JobChoice = Record<PathName, boolean>;
+export const BOTH_JOBS: JobChoice = { batch: true, stream: true };
+
+/** How the jobs run: which ones, and whether Spark keeps its UI on 4040 and writes an event log. */
+export interface JobOptions {
+  jobs: JobChoice;
+  sparkUi: boolean;
+}
+const DEFAULT_JOB_OPTIONS: JobOptions = { jobs: BOTH_JOBS, sparkUi: false };
+
 export interface StepContext {
   endpoints: StackEndpoints;
   layout: Layout;
@@ -49,10 +60,17 @@ const SEND_TIMEOUT_MS = 30 * 60_000;
 const JOB_TIMEOUT_MS = 30 * 60_000;
 const SINK_TIMEOUT_MS = 5 * 60_000;
 
-// Spark's Python workers must run the jobs' environment too, or they cannot import the jobs' data source.
-const JOB_ENV = { ...process.env, PYSPARK_PYTHON: JOBS_PYTHON, PYSPARK_DRIVER_PYTHON: JOBS_PYTHON };
+/** Spark's event log of a local run, for a History Server (`--spark-ui`). */
+const sparkEventsDir = (layout: Layout): string => path.join(layout.stateDir, "spark-events");
 
-async function run(
+// Spark's Python workers must run the jobs' environment too, or they cannot import the jobs' data source.
+function jobEnv(layout: Layout, sparkUi: boolean): NodeJS.ProcessEnv {
+  const env = { ...process.env, PYSPARK_PYTHON: JOBS_PYTHON, PYSPARK_DRIVER_PYTHON: JOBS_PYTHON };
+  return sparkUi ? { ...env, PINTEREST_JOBS_UI: "1", PINTEREST_JOBS_EVENT_LOG: sparkEventsDir(layout) } : env;
+}
+
+/** Starts a tool whose output goes to logs/<logName>.log; it is stopped if the run is interrupted. */
+function start(
   ctx: StepContext,
   label: string,
   command: string,
@@ -60,8 +78,11 @@ async function run(
   logName: string,
   timeoutMs: number,
   waitingFor: string,
-): Promise<void> {
-  const env = command === JOBS_PYTHON ? JOB_ENV : process.env;
+  env?: NodeJS.ProcessEnv,
+): ToolRun {
+  // The emulator reads the database URL (its password included) from EMULATOR_DB_URL, not from --db, so that
+  // it is on no command line (ps) and in no log (startTool writes the command line into the step's log).
+  env ??= { ...process.env, EMULATOR_DB_URL: ctx.endpoints.dbUrl };
   const tool = startTool({
     label,
     command,
@@ -72,11 +93,20 @@ async function run(
     heartbeat: { say: ctx.say, waitingFor },
   });
   ctx.running.add(tool);
-  try {
-    await tool.done;
-  } finally {
-    ctx.running.delete(tool);
-  }
+  void tool.done.finally(() => ctx.running.delete(tool)).catch(() => undefined);
+  return tool;
+}
+
+function run(
+  ctx: StepContext,
+  label: string,
+  command: string,
+  args: string[],
+  logName: string,
+  timeoutMs: number,
+  waitingFor: string,
+): Promise<void> {
+  return start(ctx, label, command, args, logName, timeoutMs, waitingFor).done;
 }
 
 export async function seed(ctx: StepContext, posts: number): Promise<void> {
@@ -85,7 +115,7 @@ export async function seed(ctx: StepContext, posts: number): Promise<void> {
     ctx,
     "emulator seed",
     TSX,
-    [EMULATOR, "seed", "--db", ctx.endpoints.dbUrl, "--posts", String(posts), "--seed", "1"],
+    [EMULATOR, "seed", "--posts", String(posts), "--seed", "1"],
     "emulator-seed",
     SEND_TIMEOUT_MS,
     "the emulator to write the posts to MariaDB",
@@ -108,17 +138,7 @@ export async function send(
   load: Load = DEFAULT_LOAD,
 ): Promise<void> {
   const failedFile = path.join(ctx.layout.stateDir, "emulator", `failed-${mode}.jsonl`);
-  const args = [
-    EMULATOR,
-    mode,
-    "--outputs",
-    ctx.layout.outputsFile,
-    "--db",
-    ctx.endpoints.dbUrl,
-    "--mode",
-    "sequential",
-    "--all",
-  ];
+  const args = [EMULATOR, mode, "--outputs", ctx.layout.outputsFile, "--mode", "sequential", "--all"];
   args.push(
     "--batch-size",
     String(load.batchSize),
@@ -196,51 +216,74 @@ export interface JobSummaries {
   stream: Record<string, unknown>;
 }
 
-/**
- * Runs the batch job and the stream job's available-now run side by side in one Spark session
- * (pinterest_jobs.batch_and_stream): one JVM instead of two in sequence. Each job gets exactly the
- * parameters its own entry point takes on Databricks.
- */
-export async function runBothJobs(ctx: StepContext): Promise<JobSummaries> {
-  const { layout, endpoints } = ctx;
-  ctx.say(
-    `running the batch job (${layout.mountDir} -> ${layout.batchDir}) and the stream job (Kinesis -> ${layout.streamDir}) on local Spark`,
-  );
-  const summaryFile = path.join(layout.stateDir, "jobs", "jobs-summary.json");
-  fs.mkdirSync(path.dirname(summaryFile), { recursive: true });
-  fs.rmSync(summaryFile, { force: true });
-  const args = [
-    "-m",
-    "pinterest_jobs.batch_and_stream",
-    "--summary-json",
-    summaryFile,
-    "--batch",
-    "--input",
-    layout.mountDir,
-    "--output",
-    layout.batchDir,
-    "--topics",
-    tableMap(endpoints.outputs.topics),
-    "--stream",
-    "--source",
-    "local-kinesis",
-    "--endpoint",
-    endpoints.kinesisEndpoint,
-    "--streams",
-    tableMap(endpoints.outputs.streams),
-    "--output",
-    layout.streamDir,
-    "--checkpoint",
-    layout.checkpointDir,
-    "--available-now",
-  ];
-  const waitingFor = "Spark to write silver and gold from the sink files, and the stream tables from Kinesis";
-  await run(ctx, "jobs", JOBS_PYTHON, args, "jobs", JOB_TIMEOUT_MS, waitingFor);
-  const summary = readSummaryJson(summaryFile, "the jobs") as Partial<JobSummaries>;
-  if (!summary.batch || !summary.stream)
-    throw new RuntimeFailure(`the jobs' summary ${summaryFile} lacks batch or stream`);
-  return { batch: summary.batch, stream: summary.stream };
+/** The jobs' process, started before their input is complete; each job starts when its gate opens. */
+interface StartedJobs {
+  /** Lets the batch job start (its input, the sink's objects, is complete). */
+  openBatch(): void;
+  /** Lets the stream job start (the stream traffic is in Kinesis). */
+  openStream(): void;
+  /** The jobs' summaries once both are done. */
+  done: Promise<Partial<JobSummaries>>;
+  kill(): void;
 }
+
+/**
+ * Starts the batch job and the stream job's available-now run side by side in one Spark session
+ * (pinterest_jobs.batch_and_stream): one JVM instead of two in sequence, started while the traffic is still being
+ * sent, each job waiting for its gate file. Each job gets exactly the parameters its own entry point takes on
+ * Databricks.
+ */
+export function startJobs(ctx: StepContext, options: JobOptions = DEFAULT_JOB_OPTIONS): StartedJobs {
+  const { layout, endpoints } = ctx;
+  const jobsDir = path.join(layout.stateDir, "jobs");
+  const summaryFile = path.join(jobsDir, "jobs-summary.json");
+  const gates = { batch: path.join(jobsDir, "go-batch"), stream: path.join(jobsDir, "go-stream") };
+  fs.mkdirSync(jobsDir, { recursive: true });
+  for (const file of [summaryFile, gates.batch, gates.stream]) fs.rmSync(file, { force: true });
+  const args = ["-m", "pinterest_jobs.batch_and_stream", "--summary-json", summaryFile];
+  args.push("--batch-after", gates.batch, "--stream-after", gates.stream);
+  if (options.jobs.batch) {
+    args.push("--batch", "--input", layout.mountDir, "--output", layout.batchDir);
+    args.push("--checkpoint", layout.batchCheckpointDir, "--topics", tableMap(endpoints.outputs.topics));
+  }
+  if (options.jobs.stream) {
+    args.push("--stream", "--source", "local-kinesis", "--endpoint", endpoints.kinesisEndpoint);
+    args.push("--streams", tableMap(endpoints.outputs.streams), "--output", layout.streamDir);
+    args.push("--checkpoint", layout.checkpointDir, "--available-now");
+  }
+  const which = PATHS_OF(options.jobs);
+  ctx.say(
+    `starting Spark for the ${which.join(" and ")} job${which.length > 1 ? "s" : ""}` +
+      (options.jobs.batch ? ` (batch: ${layout.mountDir} -> ${layout.batchDir} once the sink is done)` : "") +
+      (options.jobs.stream
+        ? ` (stream: Kinesis -> ${layout.streamDir} once the stream traffic is sent)`
+        : "") +
+      (options.sparkUi ? `; Spark UI on http://127.0.0.1:4040, event log in ${sparkEventsDir(layout)}` : ""),
+  );
+  const waitingFor = "Spark to write silver and gold from the sink files, and the stream tables from Kinesis";
+  const tool = start(
+    ctx,
+    "jobs",
+    JOBS_PYTHON,
+    args,
+    "jobs",
+    JOB_TIMEOUT_MS,
+    waitingFor,
+    jobEnv(layout, options.sparkUi),
+  );
+  const open = (gate: string) => (): void => fs.writeFileSync(gate, "");
+  const done = tool.done.then(() => {
+    const summary = readSummaryJson(summaryFile, "the jobs") as Partial<JobSummaries>;
+    for (const job of which)
+      if (!summary[job]) throw new RuntimeFailure(`the jobs' summary ${summaryFile} lacks the ${job} job`);
+    return summary;
+  });
+  // A run that fails before the jobs are awaited must not leave an unhandled rejection behind.
+  done.catch(() => undefined);
+  return { openBatch: open(gates.batch), openStream: open(gates.stream), done, kill: () => tool.kill() };
+}
+
+const PATHS_OF = (jobs: JobChoice): PathName[] => (["batch", "stream"] as const).filter((job) => jobs[job]);
 
 function perTableOf(value: unknown, what: string): PerTable<number> {
   const counts = value as Partial<PerTable<number>> | undefined;
@@ -268,49 +311,35 @@ export async function quarantineGroups(layout: Layout): Promise<QuarantineGroup[
   return quarantineGroupsIn(tables);
 }
 
-/** Counts every hop once sending, the sink and both jobs are done. */
-export async function summarize(
-  ctx: StepContext,
-  batchJob: Record<string, unknown>,
-  streamJob?: Record<string, unknown>,
-): Promise<RunSummary> {
+/** Counts every hop of the paths whose job ran, once sending, the sink and the jobs are done. */
+export async function summarize(ctx: StepContext, jobs: Partial<JobSummaries>): Promise<RunSummary> {
   const { endpoints, layout } = ctx;
-  const accepted = await acceptedCounts(endpoints.outputs);
-  const quarantine = await quarantineGroups(layout);
-  // Without the stream job's summary, the stream quarantine table says the same per table.
-  const streamQuarantined = streamJob
-    ? perTableOf(streamJob.quarantined, "the stream job's summary field quarantined")
-    : perTableOf(
-        Object.fromEntries(
-          TABLES.map((table) => [
-            table,
-            quarantine
-              .filter((group) => group.path === "stream" && group.table === table)
-              .reduce((sum, group) => sum + group.records, 0),
-          ]),
-        ),
-        "the stream quarantine table",
-      );
-  return {
+  const keys = await sourceKeys(endpoints.dbUrl);
+  const gateway = await acknowledged(endpoints.outputs, keys);
+  const quarantine = (await quarantineGroups(layout)).filter((group) => jobs[group.path]);
+  const summary: RunSummary = {
     prefix: endpoints.prefix,
     mount: layout.mountDir,
     gold: layout.batchDir,
-    source: await sourceCounts(endpoints.dbUrl),
-    batch: {
-      accepted: accepted.batch,
+    source: { pin: keys.pin.length, geo: keys.geo.length, user: keys.user.length },
+    quarantine,
+  };
+  if (jobs.batch)
+    summary.batch = {
+      ...gateway.batch,
       kafka: await kafkaEndOffsets(endpoints.kafkaBootstrap, endpoints.outputs.topics),
       s3: sinkLineCounts(layout.mountDir, endpoints.outputs.topics),
       silver: await distinctKeys(layout.batchDir, SILVER_TABLES),
-      quarantined: perTableOf(batchJob.quarantined, "the batch job's summary field quarantined"),
-    },
-    stream: {
-      accepted: accepted.stream,
+      quarantined: perTableOf(jobs.batch.quarantined, "the batch job's summary field quarantined"),
+    };
+  if (jobs.stream)
+    summary.stream = {
+      ...gateway.stream,
       kinesis: await kinesisRecordCounts(endpoints.kinesisEndpoint, endpoints.outputs.streams),
       delta: await distinctKeys(layout.streamDir, STREAM_TABLES),
-      quarantined: streamQuarantined,
-    },
-    quarantine,
-  };
+      quarantined: perTableOf(jobs.stream.quarantined, "the stream job's summary field quarantined"),
+    };
+  return summary;
 }
 
 export async function readGold(layout: Layout): Promise<Record<string, Row[]>> {
@@ -338,11 +367,34 @@ export class StepClock {
 
 export const REPORT_FILE = "report.html";
 
-/** Both jobs against a stack whose traffic is in (a full run, or `jobs` on a kept stack). */
-export async function runJobs(ctx: StepContext, clock: StepClock): Promise<RunSummary> {
-  await clock.time("sink", () => waitForSink(ctx));
-  const jobs = await clock.time("batch and stream jobs", () => runBothJobs(ctx));
-  return clock.time("count every hop", () => summarize(ctx, jobs.batch, jobs.stream));
+/**
+ * The jobs against a stack, started at once: the stream job runs as soon as `streamSent` resolves, the batch job
+ * once `batchSent` has resolved and the sink has written every record Kafka holds. Nothing waits for what it does
+ * not need: the Spark session starts while the traffic is still being sent.
+ */
+export async function runJobs(
+  ctx: StepContext,
+  clock: StepClock,
+  options: JobOptions = DEFAULT_JOB_OPTIONS,
+  sent: { batch: Promise<unknown>; stream: Promise<unknown> } = {
+    batch: Promise.resolve(),
+    stream: Promise.resolve(),
+  },
+): Promise<RunSummary> {
+  const jobs = startJobs(ctx, options);
+  try {
+    const stream = sent.stream.then(() => jobs.openStream());
+    const batch = sent.batch.then(async () => {
+      if (options.jobs.batch) await clock.time("sink", () => waitForSink(ctx));
+      jobs.openBatch();
+    });
+    await Promise.all([stream, batch]);
+    const summaries = await clock.time(`${PATHS_OF(options.jobs).join(" and ")} jobs`, () => jobs.done);
+    return await clock.time("count every hop", () => summarize(ctx, summaries));
+  } catch (error) {
+    jobs.kill();
+    throw error;
+  }
 }
 
 /** Judges the counts, writes the summary file and the report. */
@@ -371,12 +423,30 @@ export async function finish(
 /** The whole run against a started stack; returns the summary (also written to the summary file). */
 export async function runPipeline(
   ctx: StepContext,
-  opts: { posts: number; summaryFile: string; clock: StepClock },
+  opts: { posts: number; summaryFile: string; clock: StepClock; sparkUi?: boolean },
 ): Promise<RunResult> {
   const { clock } = opts;
+  let seeded!: () => void;
+  const seeding = new Promise<void>((resolve) => (seeded = resolve));
+  // The jobs' Spark session starts while the database is seeded and the traffic sent.
+  const sending = seeding.then(() => {
+    ctx.say("sending every post as batch traffic (Kafka REST) and as stream traffic (Kinesis)");
+    const sends = { batch: send(ctx, "batch"), stream: send(ctx, "stream") };
+    void clock.time("send", () => Promise.all([sends.batch, sends.stream])).catch(() => undefined);
+    return sends;
+  });
+  const counting = runJobs(
+    ctx,
+    clock,
+    { jobs: BOTH_JOBS, sparkUi: opts.sparkUi ?? false },
+    {
+      batch: sending.then((sends) => sends.batch),
+      stream: sending.then((sends) => sends.stream),
+    },
+  );
+  counting.catch(() => undefined);
   await clock.time("seed", () => seed(ctx, opts.posts));
-  ctx.say("sending every post as batch traffic (Kafka REST) and as stream traffic (Kinesis)");
-  await clock.time("send", () => Promise.all([send(ctx, "batch"), send(ctx, "stream")]));
-  const counts = await runJobs(ctx, clock);
+  seeded();
+  const counts = await counting;
   return finish(ctx, clock, counts, opts.summaryFile);
 }

@@ -23,19 +23,19 @@ while IFS= read -r line; do
     "") section="" ;;
   esac
   if [ "$section" = commands ] && [[ "$line" =~ ^\ \ ([a-z]+)\  ]]; then commands+="${BASH_REMATCH[1]} "; fi
-  if [ "$section" = flags ] && [[ "$line" =~ ^\ \ (-[a-z],\ )?(--[a-z-]+) ]]; then
-    flags+="${BASH_REMATCH[2]} ${BASH_REMATCH[1]%, } "
+  if [ "$section" = flags ] && [[ "$line" =~ ^\ \ (-[a-z]|--[a-z-]+)(,\ (--[a-z-]+))? ]]; then
+    flags+="${BASH_REMATCH[1]} ${BASH_REMATCH[3]} "
   fi
 done <<< "$usage"
 if [ $# -gt 0 ] && [[ "$1" != -* ]] && [[ "$commands" != *" $1 "* ]]; then
-  usage_error "unknown command \"$1\": use up, status, logs, jobs or down"
+  usage_error "unknown command \"$1\": use one of:${commands% }"
 fi
 for arg in "$@"; do
   if [[ "$arg" == -* ]] && [[ "$flags" != *" $arg "* ]]; then usage_error "unknown flag \"$arg\""; fi
 done
 case "${1:-up}" in
-  status|logs|down) needs=(node) ;;
-  jobs) needs=(node jobs) ;;
+  status|logs|down|restart|peek) needs=(node) ;;
+  jobs|query) needs=(node jobs) ;;
   *) needs=(local) ;;
 esac
 bash "$root/tools/ensure.sh" "${needs[@]}"

@@ -20,10 +20,12 @@ def test_test_environment_pins_the_mwaa_airflow_and_provider_versions():
     assert test_pins["apache-airflow-providers-databricks"] == VERSIONS["airflowProvidersDatabricks"]
 
 
-def test_mwaa_requirements_pin_the_provider_of_versions_json():
-    assert pins("requirements.txt") == {
-        "apache-airflow-providers-databricks": VERSIONS["airflowProvidersDatabricks"]
-    }
+def test_mwaa_constraints_pin_the_provider_of_versions_json():
+    # MWAA installs the provider from plugins.zip under this file (infra/mwaaPlugins.ts, docs/dag.md).
+    constraints = f"constraints-{VERSIONS['mwaaAirflow']}-{VERSIONS['mwaaPython']}.txt"
+    assert pins(constraints)["apache-airflow-providers-databricks"] == VERSIONS["airflowProvidersDatabricks"]
+    image = pins(f"mwaa-image-packages-{VERSIONS['mwaaAirflow']}.txt")
+    assert image["apache-airflow"] == VERSIONS["mwaaAirflow"]
 
 
 def test_installed_packages_are_the_pinned_ones():

@@ -2,5 +2,8 @@
 import { PolicyPack } from "@pulumi/policy";
 import { hardeningPolicies } from "./hardening";
 import { policies } from "./policies";
+import { securityPolicies } from "./security";
 
-new PolicyPack("pinterest-pipeline-security", { policies: [...policies, ...hardeningPolicies] });
+new PolicyPack("pinterest-pipeline-security", {
+  policies: [...policies, ...hardeningPolicies, ...securityPolicies],
+});

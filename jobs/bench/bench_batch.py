@@ -1,20 +1,29 @@
 """Benchmark (not a test): the batch job on local Spark against the same cleaning and nine queries in DuckDB.
 
-    npm run bench:batch -- --posts N [N ...] [--workdir DIR]
+    npm run bench:batch -- --posts N [N ...] [--incremental] [--workdir DIR] [--warm-up-posts N]
     (PYTHONPATH=jobs/tests .cache/venv/jobs/bin/python jobs/bench/bench_batch.py ...; dev-only, not in the wheel)
 
 For each N: generates N posts (pin, geo and user records, every 50th sent twice) in the S3 sink layout under
 `.cache/bench/N/input` (kept and reused), then on the same files times `run_batch` writing Delta (the job as
-deployed), the same `run_batch` writing plain Parquet, and DuckDB doing the same cleaning, deduplication and nine
-queries and writing the 3 silver and 9 gold results as Parquet; checks that Spark's and DuckDB's gold rows are
-the same and prints the times and ratios. With several N it also prints how the time grows with the data.
-A 2,000-post warm-up run first keeps the JVM's one-off compilation out of the numbers.
+deployed, a full run), the same `run_batch` writing plain Parquet, and DuckDB doing the same cleaning,
+deduplication and nine queries and writing the 3 silver and 9 gold results as Parquet; checks that Spark's and
+DuckDB's gold rows are the same and prints the times and ratios. With several N it also prints how the time
+grows with the data.
+
+With --incremental, for each N: the full run over the N posts, then 1% new posts (N/100 new keys, every 50th
+sent twice, plus N/1000 records of the history sent again) added as new objects and the incremental run on the
+same output and checkpoint, then the run over the 1% alone from scratch; prints the three times and the ratios,
+DuckDB's time on the history (the full run's files) for the full run's ratio, and checks that the incremental
+run's gold rows equal DuckDB's over all the objects.
+A warm-up run first (2,000 posts) keeps the JVM's one-off compilation out of the numbers.
 """
 
 import itertools
+import os
 import shutil
 import tempfile
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,9 +33,8 @@ from synthetic_posts import write_sink_layout
 from pinterest_jobs import cli
 from pinterest_jobs.batch import run_batch
 from pinterest_jobs.cleaning import PIN_PLACEHOLDERS
-from pinterest_jobs.contract import SILVER_TABLES, topic_dir, topic_names
+from pinterest_jobs.contract import GOLD_TABLES, SILVER_TABLES, topic_dir, topic_names
 from pinterest_jobs.errors import JobFailure, UsageError
-from pinterest_jobs.gold import GOLD_QUERIES
 from pinterest_jobs.session import REPO_ROOT, get_spark
 from pinterest_jobs.tables import Output
 
@@ -151,61 +159,147 @@ def run_duckdb(root: Path, topics: dict[str, str], out: Path) -> tuple[float, di
 
 @dataclass(frozen=True)
 class ParquetOutput(Output):
-    """The batch job's writes as plain Parquet, counted from the files: the job without Delta's costs."""
+    """The batch job's full run writing plain Parquet: the job without Delta's costs."""
 
-    def overwrite(self, df: DataFrame, name: str) -> int:
+    def replace(self, df: DataFrame, name: str) -> None:
         df.write.mode("overwrite").parquet(self.ref(name))
-        return df.sparkSession.read.parquet(self.ref(name)).count()
+
+    def read(self, spark: SparkSession, name: str) -> DataFrame:
+        return spark.read.parquet(self.ref(name))
+
+    def exists(self, spark: SparkSession, name: str) -> bool:
+        return Path(self.ref(name)).is_dir()
+
+    def declare(self, spark: SparkSession, names: Iterable[str]) -> None:
+        """Plain Parquet has no declared tables: each write makes its folder."""
 
 
-def timed_batch(spark: SparkSession, root: Path, output: Output) -> tuple[float, dict]:
+def timed_batch(spark: SparkSession, root: Path, output: Output, checkpoint: Path) -> tuple[float, dict]:
     started = time.perf_counter()
-    summary = run_batch(spark, str(root), output, topic_names(PREFIX))
+    summary = run_batch(spark, str(root), output, topic_names(PREFIX), str(checkpoint))
     return time.perf_counter() - started, summary
 
 
-def input_for(workdir: Path, posts: int) -> Path:
-    """The generated input for `posts`, written on first use and kept for later runs."""
-    root = workdir / str(posts) / "input"
-    if not (root.parent / "complete").exists():
+def input_for(workdir: Path, posts: int, first_index: int = 0, name: str = "input") -> Path:
+    """Generated input (`posts` posts, keys from `first_index`), written on first use and kept for later runs."""
+    root = workdir / str(posts) / name
+    complete = root.parent / f"{name}.complete"
+    if not complete.exists():
         shutil.rmtree(root, ignore_errors=True)
         started = time.perf_counter()
-        write_sink_layout(root, topic_names(PREFIX), posts, duplicate_every=DUPLICATE_EVERY)
-        (root.parent / "complete").write_text("")
+        write_sink_layout(
+            root, topic_names(PREFIX), posts, duplicate_every=DUPLICATE_EVERY, first_index=first_index
+        )
+        complete.write_text("")
         print(f"generated {posts} posts in {time.perf_counter() - started:.1f} s under {root}", flush=True)
     return root
+
+
+def new_input_for(workdir: Path, posts: int) -> Path:
+    """1% new posts after `posts` posts of history (new keys, every 50th sent twice) and 0.1% of the history's
+    records sent again, in the sink layout under partition=1 (object names apart from the history's); kept."""
+    root = workdir / str(posts) / "new"
+    complete = root.parent / "new.complete"
+    if not complete.exists():
+        shutil.rmtree(root, ignore_errors=True)
+        topics = topic_names(PREFIX)
+        new_posts = max(posts // 100, 1)
+        write_sink_layout(
+            root, topics, new_posts, duplicate_every=DUPLICATE_EVERY, first_index=posts, partition=1
+        )
+        again = max(posts // 1000, 1)
+        write_sink_layout(root, topics, again, partition=2)
+        complete.write_text("")
+    return root
+
+
+def link_tree(source: Path, target: Path) -> None:
+    """Hard links of every file below `source` under `target` (instant, and the files keep their times)."""
+    for path in source.rglob("*"):
+        if path.is_file():
+            linked = target / path.relative_to(source)
+            linked.parent.mkdir(parents=True, exist_ok=True)
+            os.link(path, linked)
+
+
+def gold_rows(spark: SparkSession, output: Output) -> dict[str, set]:
+    return {name: {tuple(row) for row in output.read(spark, name).collect()} for name in GOLD_TABLES}
+
+
+def check_agree(spark_results: dict[str, set], duck_results: dict[str, set], what: str) -> str:
+    disagree = [name for name in GOLD_TABLES if spark_results[name] != duck_results[name]]
+    if disagree:
+        raise JobFailure(f"Spark and DuckDB disagree on {', '.join(disagree)} for {what}")
+    return "yes"
+
+
+def print_rows(rows: list[tuple[str, str]]) -> None:
+    for label, value in rows:
+        print(f"{label:<27} {value}", flush=True)
 
 
 def measure(spark: SparkSession, workdir: Path, posts: int) -> dict:
     root = input_for(workdir, posts)
     with tempfile.TemporaryDirectory(dir=workdir) as scratch:
         delta = Output(str(Path(scratch) / "delta"))
-        delta_seconds, summary = timed_batch(spark, root, delta)
-        spark_results = {
-            name: {tuple(row) for row in delta.read(spark, name).collect()} for name in GOLD_QUERIES
-        }
-        parquet_seconds, _ = timed_batch(spark, root, ParquetOutput(str(Path(scratch) / "parquet")))
+        delta_seconds, summary = timed_batch(spark, root, delta, Path(scratch) / "delta-checkpoint")
+        spark_results = gold_rows(spark, delta)
+        parquet = ParquetOutput(str(Path(scratch) / "parquet"))
+        parquet_seconds, _ = timed_batch(spark, root, parquet, Path(scratch) / "parquet-checkpoint")
         duck_seconds, duck_results = run_duckdb(root, topic_names(PREFIX), Path(scratch) / "duckdb")
-    disagree = [name for name in GOLD_QUERIES if spark_results[name] != duck_results[name]]
-    rows = [
-        ("posts", f"{posts}"),
-        ("records read (pin)", f"{summary['read']['pin']}"),
-        ("spark, writing Delta", f"{delta_seconds:.1f} s   (the batch job as deployed: 13 Delta tables)"),
-        (
-            "spark, writing Parquet",
-            f"{parquet_seconds:.1f} s   (same job, plain Parquet, counted from the files)",
-        ),
-        ("delta's share", f"{delta_seconds - parquet_seconds:.1f} s"),
-        ("duckdb, writing Parquet", f"{duck_seconds:.1f} s   (3 silver + 9 gold Parquet files)"),
-        ("ratio spark/duckdb", f"{parquet_seconds / duck_seconds:.1f}   (both writing Parquet)"),
-        ("ratio spark(Delta)/duckdb", f"{delta_seconds / duck_seconds:.1f}"),
-        ("gold results agree", "yes" if not disagree else f"NO: {', '.join(disagree)}"),
-    ]
-    for label, value in rows:
-        print(f"{label:<27} {value}", flush=True)
-    if disagree:
-        raise JobFailure(f"Spark and DuckDB disagree on {', '.join(disagree)} for {posts} posts")
+    print_rows(
+        [
+            ("posts", f"{posts}"),
+            ("records read (pin)", f"{summary['read']['pin']}"),
+            ("spark, writing Delta", f"{delta_seconds:.1f} s   (the batch job as deployed: 13 Delta tables)"),
+            ("spark, writing Parquet", f"{parquet_seconds:.1f} s   (same job, plain Parquet)"),
+            ("delta's share", f"{delta_seconds - parquet_seconds:.1f} s"),
+            ("duckdb, writing Parquet", f"{duck_seconds:.1f} s   (3 silver + 9 gold Parquet files)"),
+            ("ratio spark/duckdb", f"{parquet_seconds / duck_seconds:.1f}   (both writing Parquet)"),
+            ("ratio spark(Delta)/duckdb", f"{delta_seconds / duck_seconds:.1f}"),
+            ("gold results agree", check_agree(spark_results, duck_results, f"{posts} posts")),
+        ]
+    )
     return {"delta": delta_seconds, "parquet": parquet_seconds, "duckdb": duck_seconds}
+
+
+def measure_incremental(spark: SparkSession, workdir: Path, posts: int) -> dict:
+    history, new = input_for(workdir, posts), new_input_for(workdir, posts)
+    with tempfile.TemporaryDirectory(dir=workdir) as scratch_dir:
+        scratch = Path(scratch_dir)
+        root = scratch / "input"
+        link_tree(history, root)
+        output, checkpoint = Output(str(scratch / "delta")), scratch / "checkpoint"
+        full_seconds, _ = timed_batch(spark, root, output, checkpoint)
+        link_tree(new, root)
+        incremental_seconds, summary = timed_batch(spark, root, output, checkpoint)
+        alone_seconds, _ = timed_batch(
+            spark, new, Output(str(scratch / "alone")), scratch / "alone-checkpoint"
+        )
+        duck_seconds, _ = run_duckdb(history, topic_names(PREFIX), scratch / "duckdb-history")
+        _, duck_results = run_duckdb(root, topic_names(PREFIX), scratch / "duckdb")
+        agree = check_agree(gold_rows(spark, output), duck_results, f"{posts} posts plus 1% new")
+    print_rows(
+        [
+            ("posts of history", f"{posts}"),
+            (
+                "new records read (pin)",
+                f"{summary['read']['pin']}   ({summary['new_objects']['pin']} new objects)",
+            ),
+            ("full run", f"{full_seconds:.1f} s   (the history, from scratch, writing Delta)"),
+            (
+                "incremental run",
+                f"{incremental_seconds:.1f} s   (the new objects, merged into the same output)",
+            ),
+            ("the 1% alone", f"{alone_seconds:.1f} s   (the new objects, from scratch)"),
+            ("ratio incremental/full", f"{incremental_seconds / full_seconds:.2f}"),
+            ("ratio incremental/alone", f"{incremental_seconds / alone_seconds:.2f}"),
+            ("duckdb, the history", f"{duck_seconds:.1f} s   (the full run's files, writing Parquet)"),
+            ("ratio full/duckdb", f"{full_seconds / duck_seconds:.1f}"),
+            ("gold results agree", agree + "   (incremental output against DuckDB on every object)"),
+        ]
+    )
+    return {"full": full_seconds, "incremental": incremental_seconds, "alone": alone_seconds}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -218,18 +312,31 @@ def main(argv: list[str] | None = None) -> int:
             required=True,
             help="numbers of posts, e.g. --posts 250000 1000000",
         )
+        parser.add_argument(
+            "--incremental",
+            action="store_true",
+            help="time the full run, the incremental run with 1%% new posts, and the 1%% alone",
+        )
         parser.add_argument("--workdir", default=str(REPO_ROOT / ".cache" / "bench"), help="where data goes")
+        parser.add_argument(
+            "--warm-up-posts", type=int, default=WARM_UP_POSTS, help="posts of the warm-up run (0: none)"
+        )
         args = parser.parse_args(argv)
         if any(posts < 1 for posts in args.posts):
             raise UsageError("--posts takes positive numbers of posts, e.g. --posts 250000 1000000")
         workdir = Path(args.workdir)
+        workdir.mkdir(parents=True, exist_ok=True)
         spark = get_spark("pinterest-bench")
         # The first job of a JVM compiles most of Spark's code; a small run first keeps that out of every number.
-        with tempfile.TemporaryDirectory(dir=workdir) as scratch:
-            timed_batch(spark, input_for(workdir, WARM_UP_POSTS), Output(str(Path(scratch) / "warm-up")))
-        times = {}
-        for posts in args.posts:
-            times[posts] = measure(spark, workdir, posts)
+        if args.warm_up_posts > 0:
+            with tempfile.TemporaryDirectory(dir=workdir) as scratch:
+                warm_up = input_for(workdir, args.warm_up_posts)
+                timed_batch(spark, warm_up, Output(f"{scratch}/warm-up"), Path(scratch) / "checkpoint")
+        if args.incremental:
+            for posts in args.posts:
+                measure_incremental(spark, workdir, posts)
+            return
+        times = {posts: measure(spark, workdir, posts) for posts in args.posts}
         sizes = sorted(times)
         for small, large in itertools.pairwise(sizes):
             for kind in ("delta", "parquet"):

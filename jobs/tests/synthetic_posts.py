@@ -67,9 +67,9 @@ def _person(rng: random.Random) -> dict:
     }
 
 
-def posts(count: int, seed: int = 7) -> Iterator[tuple[dict, dict, dict]]:
+def posts(count: int, seed: int = 7, first_index: int = 0) -> Iterator[tuple[dict, dict, dict]]:
     rng = random.Random(seed)
-    for index in range(count):
+    for index in range(first_index, first_index + count):
         category = rng.choice(CATEGORIES)
         story = rng.random() < 0.07
         broken_image = rng.random() < 0.024
@@ -107,21 +107,29 @@ def posts(count: int, seed: int = 7) -> Iterator[tuple[dict, dict, dict]]:
 
 
 def write_sink_layout(
-    root: Path, topics: dict[str, str], count: int, duplicate_every: int = 0, seed: int = 7
+    root: Path,
+    topics: dict[str, str],
+    count: int,
+    duplicate_every: int = 0,
+    seed: int = 7,
+    first_index: int = 0,
+    partition: int = 0,
 ) -> None:
-    """Writes `count` posts under `root/topics/`; with `duplicate_every` = n, every n-th record is sent twice."""
+    """Writes `count` posts (keys from `first_index`) under `root/topics/{topic}/partition={partition}/`; with
+    `duplicate_every` = n, every n-th record is sent twice. Later objects of a topic go in another partition
+    folder, whose file names cannot collide with earlier ones."""
     pending: dict[str, list[str]] = {table: [] for table in topics}
     written = {table: 0 for table in topics}
 
     def flush(table: str) -> None:
-        folder = Path(topic_dir(str(root), topics[table])) / "partition=0"
+        folder = Path(topic_dir(str(root), topics[table])) / f"partition={partition}"
         folder.mkdir(parents=True, exist_ok=True)
         name = f"{topics[table]}+0+{written[table]:010d}.json"
         (folder / name).write_text("".join(pending[table]), encoding="utf-8")
         written[table] += len(pending[table])
         pending[table].clear()
 
-    for number, rows in enumerate(posts(count, seed)):
+    for number, rows in enumerate(posts(count, seed, first_index)):
         for table, row in zip(("pin", "geo", "user"), rows, strict=True):
             line = json.dumps(row, ensure_ascii=False) + "\n"
             pending[table].extend(

@@ -6,15 +6,24 @@ from collections import Counter, defaultdict
 from datetime import datetime
 
 import pytest
+from delta.tables import DeltaTable
 from synthetic_posts import posts, write_sink_layout
 
 from pinterest_jobs import batch
-from pinterest_jobs.contract import topic_names
+from pinterest_jobs.contract import GOLD_TABLES, QUARANTINE_TABLE, SILVER_TABLES, topic_names
 
 PREFIX = "e2e"
 POSTS = 400
 DUPLICATE_EVERY = 9
 MALFORMED = {"pin": ["{oops", '{"title": "no index"}'], "geo": ['{"ind": "seven"}'], "user": []}
+
+
+def table_versions(spark, output):
+    """The latest Delta version of each table the batch job writes."""
+    names = [*SILVER_TABLES.values(), QUARANTINE_TABLE, *GOLD_TABLES]
+    return {
+        name: DeltaTable.forPath(spark, str(output / name)).history(1).first()["version"] for name in names
+    }
 
 
 def follower_number(text):
@@ -93,26 +102,38 @@ def batch_run(spark, tmp_path_factory):
         extra = root / "input" / "topics" / topics[table] / "partition=1" / "late.json"
         extra.parent.mkdir(parents=True)
         extra.write_text("".join(line + "\n" for line in lines))
-    argv = ["--input", str(root / "input"), "--output", str(root / "output"), "--prefix", PREFIX]
-    summaries = []
+    argv = [
+        "--input",
+        str(root / "input"),
+        "--output",
+        str(root / "output"),
+        "--checkpoint",
+        str(root / "checkpoint"),
+        "--prefix",
+        PREFIX,
+    ]
+    summaries, versions = [], []
     for run in (1, 2):
         summary_file = root / f"summary{run}.json"
         assert batch.main([*argv, "--summary-json", str(summary_file)]) == 0
         summaries.append(json.loads(summary_file.read_text()))
-    return root / "output", summaries
+        versions.append(table_versions(spark, root / "output"))
+    return root / "output", summaries, versions
 
 
 def test_batch_counts_every_record(batch_run):
-    _, (summary, _) = batch_run
+    _, (summary, _), _ = batch_run
     copies = len(range(0, POSTS, DUPLICATE_EVERY))
+    assert summary["new_objects"] == {t: 1 + bool(MALFORMED[t]) for t in ("pin", "geo", "user")}
     assert summary["read"] == {t: POSTS + copies + len(MALFORMED[t]) for t in ("pin", "geo", "user")}
     assert summary["quarantined"] == {t: len(MALFORMED[t]) for t in ("pin", "geo", "user")}
+    assert summary["quarantine"] == summary["quarantined"]
     assert summary["duplicates_dropped"] == {t: copies for t in ("pin", "geo", "user")}
     assert summary["silver"] == {t: POSTS for t in ("pin", "geo", "user")}
 
 
 def test_batch_gold_tables_equal_the_plain_python_answers(spark, batch_run):
-    output, (summary, _) = batch_run
+    output, (summary, _), _ = batch_run
     expected = expected_gold()
     for name, rows in expected.items():
         actual = {tuple(row) for row in spark.read.format("delta").load(str(output / name)).collect()}
@@ -121,7 +142,7 @@ def test_batch_gold_tables_equal_the_plain_python_answers(spark, batch_run):
 
 
 def test_batch_writes_quarantine_with_reasons(spark, batch_run):
-    output, _ = batch_run
+    output, _, _ = batch_run
     quarantine = spark.read.format("delta").load(str(output / "quarantine")).collect()
     assert sorted((row.table, row.source, row.reason, row.payload) for row in quarantine) == [
         ("geo", "e2e.geo", "key ind is not an integer", '{"ind": "seven"}'),
@@ -130,15 +151,19 @@ def test_batch_writes_quarantine_with_reasons(spark, batch_run):
     ]
 
 
-def test_batch_rerun_gives_the_same_tables(spark, batch_run):
-    output, (first, second) = batch_run
-    assert second == first
-    assert spark.read.format("delta").load(str(output / "pin_silver")).count() == POSTS
-    assert spark.read.format("delta").load(str(output / "quarantine")).count() == 3
+def test_batch_run_with_nothing_new_changes_no_table_and_says_so(batch_run):
+    _, (first, second), (versions_after_first, versions_after_second) = batch_run
+    assert versions_after_second == versions_after_first
+    nothing = {t: 0 for t in ("pin", "geo", "user")}
+    assert {key: second[key] for key in batch.RUN_COUNTS} == {key: nothing for key in batch.RUN_COUNTS}
+    assert {key: second[key] for key in ("silver", "quarantine", "gold")} == {
+        key: first[key] for key in ("silver", "quarantine", "gold")
+    }
 
 
 def test_batch_reports_a_missing_topic_folder_in_one_line(tmp_path, capsys):
-    code = batch.main(["--input", str(tmp_path), "--output", str(tmp_path / "out"), "--prefix", "nothing"])
+    argv = ["--input", str(tmp_path), "--output", str(tmp_path / "out"), "--checkpoint", str(tmp_path / "c")]
+    code = batch.main([*argv, "--prefix", "nothing"])
     err = capsys.readouterr().err.strip()
     assert code == 2
     assert err == (
@@ -148,7 +173,8 @@ def test_batch_reports_a_missing_topic_folder_in_one_line(tmp_path, capsys):
 
 
 def test_batch_rejects_a_bad_prefix_in_one_line(tmp_path, capsys):
-    assert batch.main(["--input", str(tmp_path), "--output", str(tmp_path), "--prefix", "Bad_Prefix"]) == 2
+    argv = ["--input", str(tmp_path), "--output", str(tmp_path), "--checkpoint", str(tmp_path / "c")]
+    assert batch.main([*argv, "--prefix", "Bad_Prefix"]) == 2
     assert capsys.readouterr().err.strip().startswith('error: prefix "Bad_Prefix" is invalid')
 
 

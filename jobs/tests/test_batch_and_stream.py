@@ -1,6 +1,9 @@
 """Local mode's one-session entry point: both jobs side by side give what each job gives on its own."""
 
 import json
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from conftest import moto_kinesis_server
@@ -19,9 +22,11 @@ POSTS = 60
 @pytest.mark.parametrize(
     ("argv", "expected"),
     [
-        (["--batch", "a", "--stream", "b", "c"], (None, ["a"], ["b", "c"])),
-        (["--summary-json", "f", "--stream", "b", "--batch", "a"], ("f", ["a"], ["b"])),
-        (["--batch", "--summary-json", "x", "--stream"], (None, ["--summary-json", "x"], [])),
+        (["--batch", "a", "--stream", "b", "c"], ({}, ["a"], ["b", "c"])),
+        (["--summary-json", "f", "--stream", "b", "--batch", "a"], ({"--summary-json": "f"}, ["a"], ["b"])),
+        (["--batch", "--summary-json", "x", "--stream"], ({}, ["--summary-json", "x"], [])),
+        (["--batch-after", "g", "--batch", "a"], ({"--batch-after": "g"}, ["a"], None)),
+        (["--stream-after", "h", "--stream", "b"], ({"--stream-after": "h"}, None, ["b"])),
     ],
 )
 def test_split_argv_gives_each_job_its_flags(argv, expected):
@@ -31,10 +36,12 @@ def test_split_argv_gives_each_job_its_flags(argv, expected):
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--batch", "a"], "both --batch and --stream are needed"),
+        ([], "--batch or --stream"),
+        (["--summary-json", "f"], "--batch or --stream"),
         (["--input", "x", "--batch", "a", "--stream"], "unexpected '--input' before --batch/--stream"),
         (["--batch", "--stream", "--batch"], "--batch is given twice"),
         (["--summary-json"], "--summary-json needs a file"),
+        (["--batch-after"], "--batch-after needs a file"),
     ],
 )
 def test_split_argv_rejects_bad_input_in_one_line(argv, message):
@@ -44,6 +51,7 @@ def test_split_argv_rejects_bad_input_in_one_line(argv, message):
 
 def test_a_stream_without_available_now_is_refused(tmp_path, capsys):
     argv = ["--batch", "--input", str(tmp_path), "--output", str(tmp_path / "b"), "--prefix", PREFIX]
+    argv += ["--checkpoint", str(tmp_path / "bc")]
     argv += ["--stream", "--source", "local-kinesis", "--endpoint", "http://127.0.0.1:9", "--prefix", PREFIX]
     argv += ["--output", str(tmp_path / "s"), "--checkpoint", str(tmp_path / "c")]
     assert batch_and_stream.main(argv) == 2
@@ -63,21 +71,31 @@ def test_both_jobs_in_one_session_match_the_batch_job_alone_and_fill_the_stream_
     client = kinesis_client(kinesis_endpoint, "us-east-1")
     for table in ("pin", "geo", "user"):
         client.create_stream(StreamName=f"{PREFIX}-{table}", ShardCount=1)
-        client.put_records(
-            StreamName=f"{PREFIX}-{table}",
-            Records=[
-                {"Data": json.dumps({"index": i, "ind": i}).encode(), "PartitionKey": str(i)}
-                for i in range(5)
-            ],
-        )
     batch_flags = ["--input", str(tmp_path / "mount"), "--prefix", PREFIX]
     stream_out = tmp_path / "stream"
-    argv = ["--summary-json", str(tmp_path / "summary.json"), "--batch", *batch_flags]
-    argv += ["--output", str(tmp_path / "batch"), "--stream", "--source", "local-kinesis"]
+    gate = tmp_path / "go"
+    argv = ["--summary-json", str(tmp_path / "summary.json"), "--batch-after", str(gate)]
+    argv += ["--stream-after", str(gate), "--batch", *batch_flags]
+    argv += ["--output", str(tmp_path / "batch"), "--checkpoint", str(tmp_path / "batch-checkpoint")]
+    argv += ["--stream", "--source", "local-kinesis"]
     argv += ["--endpoint", kinesis_endpoint, "--prefix", PREFIX, "--output", str(stream_out)]
     argv += ["--checkpoint", str(tmp_path / "checkpoint"), "--available-now"]
 
-    assert batch_and_stream.main(argv) == 0
+    # Local mode starts the process before the traffic is sent; the stream records arrive before the gate opens,
+    # after the process started, and the available-now run must read them.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        running = pool.submit(batch_and_stream.main, argv)
+        time.sleep(1)
+        for table in ("pin", "geo", "user"):
+            client.put_records(
+                StreamName=f"{PREFIX}-{table}",
+                Records=[
+                    {"Data": json.dumps({"index": i, "ind": i}).encode(), "PartitionKey": str(i)}
+                    for i in range(5)
+                ],
+            )
+        gate.touch()
+        assert running.result() == 0
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert (
         batch.main(
@@ -85,6 +103,8 @@ def test_both_jobs_in_one_session_match_the_batch_job_alone_and_fill_the_stream_
                 *batch_flags,
                 "--output",
                 str(tmp_path / "alone"),
+                "--checkpoint",
+                str(tmp_path / "alone-checkpoint"),
                 "--summary-json",
                 str(tmp_path / "alone.json"),
             ]
@@ -100,3 +120,11 @@ def test_both_jobs_in_one_session_match_the_batch_job_alone_and_fill_the_stream_
             row.ind for row in spark.read.format("delta").load(str(stream_out / f"{table}_stream")).collect()
         }
         assert inds == set(range(5)), table
+
+
+def test_a_job_starts_only_once_its_gate_file_exists(tmp_path):
+    gate = tmp_path / "go-batch"
+    threading.Timer(0.3, gate.touch).start()
+    batch_and_stream.wait_for(str(gate))
+    assert gate.exists()
+    batch_and_stream.wait_for(None)

@@ -37,6 +37,11 @@ def users(spark, rows):
     )
 
 
+def query(spark, name, pin, geo, user):
+    """One gold table computed as the batch job computes them all."""
+    return gold.compute_gold(spark, pin, geo, user)[name]
+
+
 def result(df, columns):
     assert df.columns == columns
     return sorted((tuple(row) for row in df.collect()), key=repr)
@@ -78,7 +83,7 @@ def test_popular_category_by_country_ties_nulls_and_inner_join(spark, empty):
             (9, "Chad", "2020-01-01"),
         ],
     )
-    out = gold.popular_category_by_country(gold.gold_input(pin, geo, empty["user"]))
+    out = query(spark, "popular_category_by_country", pin, geo, empty["user"])
     assert result(out, ["country", "category", "category_count"]) == expect(
         [("Chad", "art", 2), ("Peru", "beauty", 1)]
     )
@@ -97,7 +102,7 @@ def test_popular_category_by_year_bounds_2018_to_2022_and_ties(spark, empty):
     ]
     pin = pins(spark, [(i, c, 1, "p") for i, c, _ in rows])
     geo = geos(spark, [(i, "Chad", t) for i, _, t in rows])
-    out = gold.popular_category_by_year(gold.gold_input(pin, geo, empty["user"]))
+    out = query(spark, "popular_category_by_year", pin, geo, empty["user"])
     assert result(out, ["post_year", "category", "category_count"]) == expect(
         [(2018, "art", 2), (2022, "vehicles", 1)]
     )
@@ -132,11 +137,11 @@ def test_most_followed_user_by_country_and_the_single_top_country(spark, empty):
             (9, "Mali", "2020-01-01"),
         ],
     )
-    by_country = gold.most_followed_user_by_country(gold.gold_input(pin, geo, empty["user"]))
+    by_country = query(spark, "most_followed_user_by_country", pin, geo, empty["user"])
     assert result(by_country, ["country", "poster_name", "follower_count"]) == expect(
         [("Chile", "Max", 300), ("Oman", "Bo", 50), ("Brazil", "Kai", 300), ("Mali", "Ivy", 20)]
     )
-    top = gold.country_with_most_followed_user(gold.gold_input(pin, geo, empty["user"]))
+    top = query(spark, "country_with_most_followed_user", pin, geo, empty["user"])
     assert result(top, ["country", "follower_count"]) == [("Brazil", 300)]
 
 
@@ -168,7 +173,7 @@ def test_popular_category_by_age_group_with_bounds_and_under_18(spark, empty):
         10: "art",
     }
     pin = pins(spark, [(i, c, 1, "p") for i, c in categories.items()])
-    out = gold.popular_category_by_age_group(gold.gold_input(pin, empty["geo"], users(spark, AGE_USERS)))
+    out = query(spark, "popular_category_by_age_group", pin, empty["geo"], users(spark, AGE_USERS))
     assert result(out, ["age_group", "category", "category_count"]) == expect(
         [("18-24", "beauty", 1), ("25-35", "quotes", 2), ("36-50", "art", 1), ("+50", "finance", 1)]
     )
@@ -184,8 +189,8 @@ def test_median_followers_by_age_group_exact_even_and_odd_counts(spark, empty):
     ]
     followers.update({11: 20, 12: 30, 13: 100, 14: None})
     pin = pins(spark, [(i, "art", f, "p") for i, f in followers.items()])
-    out = gold.median_followers_by_age_group(
-        gold.gold_input(pin, empty["geo"], users(spark, AGE_USERS + extra_users))
+    out = query(
+        spark, "median_followers_by_age_group", pin, empty["geo"], users(spark, AGE_USERS + extra_users)
     )
     # 18-24: 10, 20, 30, 40 -> 25.0; 25-35: 5, 7, 100 -> 7.0; 36-50: 1 -> 1.0; +50: only nulls -> no row
     assert result(out, ["age_group", "median_follower_count"]) == expect(
@@ -208,7 +213,7 @@ def test_users_joined_by_year_counts_distinct_people_2015_to_2020(spark, empty):
             (9, None, 20, "2017-05-05 00:00:00"),
         ],
     )
-    out = gold.users_joined_by_year(gold.gold_input(empty["pin"], empty["geo"], user))
+    out = query(spark, "users_joined_by_year", empty["pin"], empty["geo"], user)
     assert result(out, ["post_year", "number_users_joined"]) == expect([(2015, 2), (2016, 1), (2020, 1)])
 
 
@@ -229,7 +234,7 @@ JOIN_FOLLOWERS = {1: 1, 2: 2, 3: 3, 4: 10, 5: 7, 6: 8, 7: 1000, 8: 1000, 9: 5, 1
 
 def test_median_followers_by_join_year(spark, empty):
     pin = pins(spark, [(i, "art", f, "p") for i, f in JOIN_FOLLOWERS.items()])
-    out = gold.median_followers_by_join_year(gold.gold_input(pin, empty["geo"], users(spark, JOIN_USERS)))
+    out = query(spark, "median_followers_by_join_year", pin, empty["geo"], users(spark, JOIN_USERS))
     # 2015: 1, 2, 3, 10 -> 2.5 (null left out); 2016: 7, 8 -> 7.5 (age 16 still counts); 2020: 5
     assert result(out, ["post_year", "median_follower_count"]) == expect(
         [(2015, 2.5), (2016, 7.5), (2020, 5.0)]
@@ -238,8 +243,8 @@ def test_median_followers_by_join_year(spark, empty):
 
 def test_median_followers_by_join_year_and_age_group(spark, empty):
     pin = pins(spark, [(i, "art", f, "p") for i, f in JOIN_FOLLOWERS.items()])
-    out = gold.median_followers_by_join_year_and_age_group(
-        gold.gold_input(pin, empty["geo"], users(spark, JOIN_USERS))
+    out = query(
+        spark, "median_followers_by_join_year_and_age_group", pin, empty["geo"], users(spark, JOIN_USERS)
     )
     assert result(out, ["age_group", "post_year", "median_follower_count"]) == expect(
         [("18-24", 2015, 1.5), ("25-35", 2015, 6.5), ("36-50", 2016, 7.0), ("18-24", 2020, 5.0)]
@@ -262,18 +267,18 @@ def test_records_delivered_twice_count_once_after_cleaning_and_deduplication(spa
     geo = deduplicate(clean_geo(records(spark, *geo_records)).rows)
     user = deduplicate(clean_user(records(spark, *user_records)).rows)
     assert result(
-        gold.popular_category_by_country(gold.gold_input(pin, geo, user)),
+        query(spark, "popular_category_by_country", pin, geo, user),
         ["country", "category", "category_count"],
     ) == [("Chad", "travel", 2)]
     # 1000, 3000, 5000: the median of three posts, not of five records
     assert result(
-        gold.median_followers_by_age_group(gold.gold_input(pin, geo, user)),
+        query(spark, "median_followers_by_age_group", pin, geo, user),
         ["age_group", "median_follower_count"],
     ) == [("18-24", 3000.0)]
 
 
-def test_gold_table_names_are_the_contract_names(spark):
-    assert list(gold.GOLD_QUERIES) == [
+def test_gold_table_names_are_the_contract_names(spark, empty):
+    assert list(gold.compute_gold(spark, empty["pin"], empty["geo"], empty["user"])) == [
         "popular_category_by_country",
         "popular_category_by_year",
         "most_followed_user_by_country",

@@ -121,16 +121,21 @@ def geo_record(ind: int, country: str = "Chad") -> str:
 
 @pytest.fixture
 def job(spark, tmp_path):
-    """The micro-batch function of a job writing to tmp_path, with a checkpoint whose query id is fixed."""
+    """The micro-batch function of a job writing to tmp_path, with a checkpoint whose query id is fixed, and its
+    metric refresh. A hand-built micro-batch goes through the query's own per-record step (stream.new_rows): on a
+    static frame, it drops the copies within the micro-batch; across micro-batches the state store does
+    (tests/test_stream.py)."""
     output = Output(str(tmp_path / "out"))
     checkpoint = tmp_path / "checkpoint"
     checkpoint.mkdir()
     (checkpoint / "metadata").write_text('{"id":"00000000-0000-0000-0000-000000000001"}\n')
     stream.ensure_tables(spark, output)
-    write = stream.write_batch(output, str(checkpoint))
+    refresh = metrics.MetricRefresh(spark, output)
+    write = stream.write_batch(output, str(checkpoint), stream.Seed({}, None), refresh)
 
     def run(batch_id: int, *records: tuple) -> None:
-        write(spark.createDataFrame(list(records), BATCH), batch_id)
+        write(stream.new_rows(spark.createDataFrame(list(records), BATCH)), batch_id)
+        refresh.refresh()
 
     run.output = output
     return run
@@ -153,7 +158,7 @@ def test_a_geo_one_batch_after_its_pin_a_duplicate_and_a_replayed_batch_count_ea
     assert table(spark, job.output, "country_category_activity_1m") == [(at(60), "Chad", "art", 1)]
 
     job(0, *pin_batch)  # the same micro-batch replayed after a restart
-    job(1, ("geo", geo_record(1, "Peru"), "s-geo", at(130)), ("pin", pin_record(1), "s-pin", at(131)))
+    job(1, ("geo", geo_record(1, "Peru"), "s-geo", at(130)))
     assert table(spark, job.output, "category_activity_1m") == [(at(0), "art", 1), (at(60), "art", 1)]
     assert table(spark, job.output, "country_category_activity_1m") == [
         (at(0), "Peru", "art", 1),  # pin 1's window, from its first arrival, once its geo is there

@@ -62,7 +62,7 @@ def peer_run(spark, peers, tmp_path_factory):
             "".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8"
         )
     output = Output(str(root / "output"))
-    summary = run_batch(spark, str(root / "input"), output, topics)
+    summary = run_batch(spark, str(root / "input"), output, topics, str(root / "checkpoint"))
     return output, summary
 
 

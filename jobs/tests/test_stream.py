@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 from conftest import moto_kinesis_server
+from pyspark.errors import StreamingQueryException
 
 from pinterest_jobs import metrics, stream
+from pinterest_jobs.contract import table_properties
 from pinterest_jobs.errors import UsageError
 from pinterest_jobs.local_kinesis import (
     DEFAULT_MAX_RECORDS_PER_SHARD,
@@ -342,6 +344,58 @@ def test_quarantine_appends_after_a_checkpoint_reset_are_kept(spark, kinesis_end
     # The reset re-reads the stream from its start, so the first bad record is quarantined again.
     assert sorted(payloads) == ["first bad record", "first bad record", "second bad record"]
     assert spark.read.format("delta").load(str(output / "pin_stream")).count() == 2
+
+
+def test_a_micro_batch_replayed_after_a_crash_between_two_table_commits_writes_and_counts_once(
+    spark, kinesis_endpoint, tmp_path, monkeypatch
+):
+    """The cleaned rows are appended, then the job dies before category_activity_1m's MERGE. The restart replays
+    the micro-batch from the checkpoint: the state store gives the same new rows (with the same copies kept, so
+    the same arrived_at), the appends are skipped by their (query id, batch id) and the increments land once."""
+    client = kinesis_client(kinesis_endpoint, "us-east-1")
+    create_streams(client, "crash")
+    put(client, "crash-pin", pin(1), pin(2), pin(2), pin(3, "travel"), pin(1))
+    put(client, "crash-geo", geo(1), geo(2))
+    output, checkpoint = tmp_path / "out", tmp_path / "cp"
+    kept: list[list[tuple]] = []
+    table_rows = stream.table_rows
+
+    def recorded(batch, table):
+        rows = table_rows(batch, table)
+        if table == "pin":
+            kept.append(sorted((row.ind, row.arrived_at) for row in rows.collect()))
+        return rows
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("killed between the cleaned tables' commits and category_activity_1m's")
+
+    monkeypatch.setattr(stream, "table_rows", recorded)
+    monkeypatch.setattr(metrics, "add_category_increments", crash)
+    with pytest.raises(StreamingQueryException, match="killed between"):
+        run_stream(kinesis_endpoint, output, checkpoint, tmp_path / "s.json", "crash")
+    assert len(rows(spark, output / "pin_stream")) == 3
+    assert rows(spark, output / "category_activity_1m") == []
+
+    monkeypatch.undo()
+    monkeypatch.setattr(stream, "table_rows", recorded)
+    summary = run_stream(kinesis_endpoint, output, checkpoint, tmp_path / "s.json", "crash")
+    assert summary["delta"] == {"pin": 3, "geo": 2, "user": 0}
+    assert len(rows(spark, output / "pin_stream")) == 3  # the replay's appends were skipped
+    assert kept[0] == kept[1]  # the replay kept the same copies
+    assert sorted((row.category, row.posts) for row in rows(spark, output / "category_activity_1m")) == [
+        ("art", 2),
+        ("travel", 1),
+    ]
+    assert metrics_from_scratch_hold(spark, output)
+
+
+def test_tables_are_created_with_the_contracts_properties(spark, kinesis_endpoint, tmp_path):
+    client = kinesis_client(kinesis_endpoint, "us-east-1")
+    create_streams(client, "props")
+    run_stream(kinesis_endpoint, tmp_path / "out", tmp_path / "cp", tmp_path / "s.json", "props")
+    for name in ("pin_stream", "stream_quarantine", "category_activity_1m", "trending_profiles"):
+        (detail,) = spark.sql(f"DESCRIBE DETAIL delta.`{tmp_path / 'out' / name}`").collect()
+        assert table_properties(name).items() <= detail.properties.items(), name
 
 
 LOCAL = ["--source", "local-kinesis", "--endpoint", "http://127.0.0.1:1", "--prefix", "p1", "--output", "o"]

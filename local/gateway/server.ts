@@ -1,13 +1,19 @@
 // The local gateway: serves the two HTTP contracts of docs/contract.md (on the wire) and forwards to Kafka and Kinesis,
 // as API Gateway with the Kafka REST proxy and the Kinesis integration do in the cloud.
+import { RuntimeFailure } from "../../cli/errors";
+import { createHash, timingSafeEqual } from "node:crypto";
 import fs from "node:fs";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { RuntimeFailure } from "../../cli/errors";
-import { TABLES, type PerTable, type Table } from "../../contract";
+import { perTable, SOURCE_KEYS, TABLES, type PerTable, type Table } from "../../contract";
 import { HttpError, pathSegments, readBody, sendJson } from "./http";
 import { checkContentType, KafkaForwarder, parseProduceBody } from "./kafka-rest";
-import { KinesisForwarder, parsePutRecordBody, parsePutRecordsBody } from "./kinesis-proxy";
+import {
+  KinesisForwarder,
+  parsePutRecordBody,
+  parsePutRecordsBody,
+  type KinesisRecordInput,
+} from "./kinesis-proxy";
 
 export interface GatewayOptions {
   /** 0 picks a free port. */
@@ -23,6 +29,21 @@ export interface GatewayOptions {
   kinesisEndpoint: string;
   /** Failed requests are written here, one line each. */
   logFile: string;
+  /** Open connections at once; more are closed on arrival (default MAX_CONNECTIONS). */
+  maxConnections?: number;
+}
+
+/** Well above any load local mode drives (the emulator keeps --concurrency connections, 4 by default). */
+export const MAX_CONNECTIONS = 256;
+
+/**
+ * Whether a request's key is the gateway's, in a time that does not depend on how much of it is right: both are
+ * hashed to the same length first, since timingSafeEqual needs equal lengths.
+ */
+export function keyMatches(presented: string | string[] | undefined, expected: string): boolean {
+  const digest = (text: string) => createHash("sha256").update(text, "utf8").digest();
+  const given = typeof presented === "string" ? presented : "";
+  return timingSafeEqual(digest(given), digest(expected)) && typeof presented === "string";
 }
 
 /** Records the gateway acknowledged with a success answer that reached the client, per path and table. */
@@ -31,14 +52,56 @@ export interface AcceptedCounts {
   stream: PerTable<number>;
 }
 
+/** The keys of the records the gateway acknowledged, per table; a record without an integer key counts as keyless. */
+export interface AcknowledgedKeys {
+  keys: string[];
+  keyless: number;
+}
+
+export interface AcceptedKeys {
+  batch: PerTable<AcknowledgedKeys>;
+  stream: PerTable<AcknowledgedKeys>;
+}
+
 export interface Gateway {
   readonly url: string;
   accepted(): AcceptedCounts;
+  acceptedKeys(): AcceptedKeys;
   stop(): Promise<void>;
 }
 
-/** Path of the local-only endpoint that reports the accepted counts (needs the API key too). */
+/** Paths of the local-only endpoints that report the accepted counts and keys (they need the API key too). */
 export const ACCEPTED_PATH = "/_local/accepted";
+export const ACCEPTED_KEYS_PATH = "/_local/accepted-keys";
+
+/**
+ * A record's key as the jobs read it: the source table's key column (pin `index`, geo and user `ind`), an integer
+ * or a string holding one; anything else is no key.
+ */
+export function recordKey(table: Table, value: unknown): string | undefined {
+  const key =
+    typeof value === "object" && value !== null
+      ? (value as Record<string, unknown>)[SOURCE_KEYS[table]]
+      : undefined;
+  if (typeof key === "number" && Number.isSafeInteger(key)) return String(key);
+  if (typeof key === "string" && /^\s*-?\d+\s*$/.test(key) && Number.isSafeInteger(Number(key)))
+    return String(Number(key));
+  return undefined;
+}
+
+class KeyLedger {
+  private readonly keys = new Set<string>();
+  private keyless = 0;
+
+  add(key: string | undefined): void {
+    if (key === undefined) this.keyless += 1;
+    else this.keys.add(key);
+  }
+
+  snapshot(): AcknowledgedKeys {
+    return { keys: [...this.keys], keyless: this.keyless };
+  }
+}
 
 const zeroCounts = (): PerTable<number> => ({ pin: 0, geo: 0, user: 0 });
 
@@ -54,6 +117,14 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const kafka = new KafkaForwarder(opts.kafkaBootstrap, opts.topicPartitions, opts.kafkaMaxMessageBytes);
   const kinesis = new KinesisForwarder(opts.kinesisEndpoint);
   const counts: AcceptedCounts = { batch: zeroCounts(), stream: zeroCounts() };
+  const ledgers = {
+    batch: perTable(() => new KeyLedger()),
+    stream: perTable(() => new KeyLedger()),
+  };
+  const acceptedKeys = (): AcceptedKeys => ({
+    batch: perTable((table) => ledgers.batch[table].snapshot()),
+    stream: perTable((table) => ledgers.stream[table].snapshot()),
+  });
 
   // A success is counted once the answer is out to the client. A client that gave up waiting (its request timed
   // out while Kafka was paused, say) sends the records again, and that retry is the one counted.
@@ -62,21 +133,25 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     answer: unknown,
     path: keyof AcceptedCounts,
     table: Table,
-    records: number,
+    keys: (string | undefined)[],
   ): void {
     if (res.destroyed) return;
     res.once("finish", () => {
-      counts[path][table] += records;
+      counts[path][table] += keys.length;
+      for (const key of keys) ledgers[path][table].add(key);
     });
     sendJson(res, 200, answer);
   }
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (req.headers["x-api-key"] !== opts.apiKey) throw new HttpError(403, { message: "Forbidden" });
+    if (!keyMatches(req.headers["x-api-key"], opts.apiKey))
+      throw new HttpError(403, { message: "Forbidden" });
     const url = new URL(req.url ?? "/", "http://gateway");
     const parts = pathSegments(url.pathname);
 
     if (req.method === "GET" && url.pathname === ACCEPTED_PATH) return sendJson(res, 200, counts);
+    if (req.method === "GET" && url.pathname === ACCEPTED_KEYS_PATH)
+      return sendJson(res, 200, acceptedKeys());
 
     if (parts[0] === "topics" && parts.length === 2) {
       if (req.method !== "POST")
@@ -86,7 +161,13 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       checkContentType(req.headers["content-type"]);
       const records = parseProduceBody(await readBody(req), opts.topicPartitions);
       const answer = await kafka.produce(parts[1], records);
-      return acknowledge(res, answer, "batch", table, records.length);
+      return acknowledge(
+        res,
+        answer,
+        "batch",
+        table,
+        records.map((record) => recordKey(table, record.value)),
+      );
     }
 
     if (parts[0] === "streams" && parts.length === 3 && (parts[2] === "record" || parts[2] === "records")) {
@@ -99,12 +180,17 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
           message: `Stream ${parts[1]} not found.`,
         });
       const body = await readBody(req);
+      const keyOf = (record: KinesisRecordInput): string | undefined =>
+        recordKey(table, JSON.parse(record.data));
       if (parts[2] === "record") {
-        const answer = await kinesis.putRecord(parts[1], parsePutRecordBody(body, parts[1]));
-        return acknowledge(res, answer, "stream", table, 1);
+        const record = parsePutRecordBody(body, parts[1]);
+        const answer = await kinesis.putRecord(parts[1], record);
+        return acknowledge(res, answer, "stream", table, [keyOf(record)]);
       }
-      const answer = await kinesis.putRecords(parts[1], parsePutRecordsBody(body, parts[1]));
-      return acknowledge(res, answer, "stream", table, answer.Records.length - answer.FailedRecordCount);
+      const records = parsePutRecordsBody(body, parts[1]);
+      const answer = await kinesis.putRecords(parts[1], records);
+      const written = records.filter((_, index) => !answer.Records[index].ErrorCode);
+      return acknowledge(res, answer, "stream", table, written.map(keyOf));
     }
 
     throw notFound(
@@ -126,6 +212,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       else res.destroy();
     });
   });
+  server.maxConnections = opts.maxConnections ?? MAX_CONNECTIONS;
   await new Promise<void>((resolve, reject) => {
     server.once("error", (error: NodeJS.ErrnoException) =>
       reject(
@@ -143,6 +230,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   return {
     url: `http://127.0.0.1:${port}`,
     accepted: () => structuredClone(counts),
+    acceptedKeys,
     async stop() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,8 +1,8 @@
 // The report's content as data: sections of ECharts options (https://echarts.apache.org/en/option.html) and tables.
-import { TABLES, TRENDING } from "../../contract";
+import { nowViewName, TABLES, TRENDING, type PerTable } from "../../contract";
 import type { Row } from "../delta";
 import type { QuarantineGroup, StepTiming } from "../run-result";
-import { checkHops, HOPS, type HopCheck, type HopCounts, type PathName } from "../verdict";
+import { checkHops, countAt, HOPS, pathsOf, type HopCheck, type HopCounts, type PathName } from "../verdict";
 import {
   byLabel,
   cellText,
@@ -22,8 +22,17 @@ export interface ReportData {
   gold: Record<string, Row[]>;
   metrics: Record<string, Row[]>;
   quarantine: QuarantineGroup[];
+  /** The serving views against the gold tables, when the lake has the silver and the stream tables. */
+  asOfNow?: AsOfNow;
   /** The run's hop counts, steps and verdict, when a run summary was found. */
   run?: { counts: HopCounts; steps: StepTiming[]; verdict: { ok: boolean; line: string } };
+}
+
+/** Where "as of now" (the <gold>_now views: batch plus the stream's new keys) differs from the gold tables. */
+export interface AsOfNow {
+  /** Stream keys that silver lacks, per table: what the speed layer adds. */
+  streamOnly: PerTable<number>;
+  differences: { table: string; batchOnly: Row[]; nowOnly: Row[] }[];
 }
 
 export interface Chart {
@@ -159,9 +168,7 @@ function goldSection(gold: Record<string, Row[]>): Section {
 function funnelChart(path: PathName, checks: HopCheck[], counts: HopCounts): Chart {
   const stages = ["source", ...HOPS[path].map((hop) => hop.stage)];
   const valueAt = (stage: string, table: (typeof TABLES)[number]): number =>
-    stage === "source"
-      ? counts.source[table]
-      : (counts[path] as unknown as Record<string, Record<string, number>>)[stage][table];
+    countAt(counts, path, stage)[table];
   return {
     id: `hops-${path}`,
     title: `${path} path: ${stages.join(" → ")}`,
@@ -210,7 +217,7 @@ function hopSection(data: ReportData): Section {
     };
   const { counts } = data.run;
   const checks = checkHops(counts);
-  const paths = Object.keys(HOPS) as PathName[];
+  const paths = pathsOf(counts);
   return {
     id: "hops",
     title: "Records at every hop",
@@ -218,8 +225,20 @@ function hopSection(data: ReportData): Section {
     charts: paths.map((path) => funnelChart(path, checks, counts)),
     tables: [
       tableOf(
-        "every hop checked (at least the source where delivery may repeat; exactly the source, quarantined included, in the cleaned tables)",
-        ["path", "hop", "table", "rule", "source", "count", "quarantined", "lost", "ok"],
+        "every hop checked: every source row acknowledged by the gateway; at least the records acknowledged where delivery may repeat (duplicated); exactly the keys acknowledged, quarantined included, in the cleaned tables (lost, extra)",
+        [
+          "path",
+          "hop",
+          "table",
+          "rule",
+          "expected",
+          "count",
+          "quarantined",
+          "lost",
+          "extra",
+          "duplicated",
+          "ok",
+        ],
         checks.map((check) => ({ ...check, ok: check.ok ? "yes" : "NO" })),
       ),
     ],
@@ -374,10 +393,48 @@ function metricsSection(metrics: Record<string, Row[]>): Section {
   return section;
 }
 
+function asOfNowSection(asOfNow: AsOfNow | undefined): Section {
+  const section: Section = {
+    id: "as-of-now",
+    title: "As of now: the batch view and the speed layer",
+    notes: [],
+    charts: [],
+    tables: [],
+  };
+  if (!asOfNow) {
+    section.notes.push("No silver and stream tables side by side in this lake: nothing to merge.");
+    return section;
+  }
+  const added = TABLES.map((table) => `${table} ${asOfNow.streamOnly[table]}`).join(", ");
+  section.notes.push(
+    `The stream tables hold keys the batch has not seen (${added}); the ${nowViewName("<gold>")} views ` +
+      "add them to silver and run the same gold queries (docs/contract.md section 8).",
+  );
+  const differing = asOfNow.differences.filter((d) => d.batchOnly.length + d.nowOnly.length > 0);
+  if (differing.length === 0)
+    section.notes.push("Every gold table equals its _now view: the stream adds nothing yet.");
+  for (const difference of differing) {
+    const rows = [
+      ...difference.batchOnly.map((row) => ({ ...row, in: "gold (batch)" })),
+      ...difference.nowOnly.map((row) => ({ ...row, in: nowViewName(difference.table) })),
+    ];
+    const shape = GOLD_SHAPES.find((s) => s.name === difference.table)!;
+    section.tables.push(
+      tableOf(
+        `${difference.table}: ${difference.batchOnly.length} rows only in the batch view, ${difference.nowOnly.length} only as of now`,
+        [...shape.labels, shape.measure, "in"],
+        byLabel(shape, rows),
+      ),
+    );
+  }
+  return section;
+}
+
 export function reportSections(data: ReportData): Section[] {
   return [
     hopSection(data),
     goldSection(data.gold),
+    asOfNowSection(data.asOfNow),
     metricsSection(data.metrics),
     quarantineSection(data.quarantine),
     stepSection(data.run?.steps),

@@ -3,11 +3,21 @@
 import fs from "node:fs";
 import path from "node:path";
 import { RuntimeFailure } from "../../cli/errors";
-import { GOLD_TABLES, METRIC_TABLES, QUARANTINE_TABLES } from "../../contract";
+import {
+  GOLD_TABLES,
+  METRIC_TABLES,
+  nowViewName,
+  QUARANTINE_TABLES,
+  SILVER_TABLES,
+  STREAM_TABLES,
+  TABLES,
+  type PerTable,
+} from "../../contract";
 import { countBy, isDeltaTable, readRows, type Row } from "../delta";
+import { runQueries } from "../spark-sql";
 import type { QuarantineGroup, RunResult } from "../run-result";
 import type { PathName } from "../verdict";
-import type { ReportData } from "./charts";
+import type { AsOfNow, ReportData } from "./charts";
 
 const MAX_DEPTH = 3;
 
@@ -63,6 +73,58 @@ function quarantineOf(tables: Map<string, string>): Promise<QuarantineGroup[]> {
   return quarantineGroupsIn(found);
 }
 
+const keysOf = async (dirs: string[]): Promise<Set<unknown>[]> =>
+  (await countBy(["ind"], dirs)).map((rows) => new Set(rows.map((row) => row.ind)));
+
+/** Rows as comparable text: the same values give the same text, whichever reader produced them. */
+const rowKey = (row: Row): string =>
+  JSON.stringify(
+    Object.keys(row)
+      .sort()
+      .map((key) => [key, row[key]]),
+  );
+
+/** Rows of `a` that `b` lacks. */
+export function rowsMissingFrom(a: Row[], b: Row[]): Row[] {
+  const others = new Set(b.map(rowKey));
+  return a.filter((row) => !others.has(rowKey(row)));
+}
+
+/**
+ * Where the serving views' answer ("as of now": batch plus the stream's new keys) differs from the gold tables.
+ * Without stream keys beyond silver the views hold exactly silver, so the gold tables are the answer and Spark is not
+ * started; otherwise each <gold>_now view is queried once.
+ */
+async function asOfNowOf(
+  tables: Map<string, string>,
+  gold: Record<string, Row[]>,
+): Promise<AsOfNow | undefined> {
+  const inputs = [...TABLES.map((t) => SILVER_TABLES[t]), ...TABLES.map((t) => STREAM_TABLES[t])];
+  if (!inputs.every((name) => tables.has(name))) return undefined;
+  const keys = await keysOf(inputs.map((name) => tables.get(name)!));
+  const streamOnly = Object.fromEntries(
+    TABLES.map((table, index) => [
+      table,
+      [...keys[TABLES.length + index]].filter((key) => !keys[index].has(key)).length,
+    ]),
+  ) as PerTable<number>;
+  const present = GOLD_TABLES.filter((name) => gold[name]);
+  if (TABLES.every((table) => streamOnly[table] === 0))
+    return { streamOnly, differences: present.map((table) => ({ table, batchOnly: [], nowOnly: [] })) };
+  const now = await runQueries(
+    tables,
+    present.map((name) => `SELECT * FROM ${nowViewName(name)}`),
+  );
+  return {
+    streamOnly,
+    differences: present.map((table, index) => ({
+      table,
+      batchOnly: rowsMissingFrom(gold[table], now[index].rows),
+      nowOnly: rowsMissingFrom(now[index].rows, gold[table]),
+    })),
+  };
+}
+
 /** The report's data from `lakeDir`; `summary`, when given, adds the hop counts, the verdict and the step timings. */
 export async function readReportData(lakeDir: string, summary?: RunResult): Promise<ReportData> {
   const tables = findTables(lakeDir);
@@ -71,10 +133,12 @@ export async function readReportData(lakeDir: string, summary?: RunResult): Prom
       `no gold table below ${lakeDir} (looked for folders with a _delta_log named ${GOLD_TABLES.join(", ")}); ` +
         "point --lake at the batch job's output or a folder above it",
     );
+  const gold = await rowsOf(tables, GOLD_TABLES);
   return {
     lake: lakeDir,
     generatedAt: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
-    gold: await rowsOf(tables, GOLD_TABLES),
+    gold,
+    asOfNow: await asOfNowOf(tables, gold),
     metrics: await rowsOf(tables, METRIC_TABLES),
     quarantine: await quarantineOf(tables),
     run: summary && {

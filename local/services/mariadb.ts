@@ -73,13 +73,57 @@ async function initialiseDataDir(dataDir: string, logFile: string): Promise<void
   }
 }
 
-function connectAsRoot(socketPath: string): Promise<mysql.Connection> {
-  return mysql.createConnection({ socketPath, user: "root", password: "" });
+/** Where the root password lives: beside the data it guards, readable by its owner only. */
+export const rootPasswordFile = (dataDir: string): string => path.join(dataDir, "root-password");
+
+/**
+ * The data dir's root password: read from its file, or generated (and written owner-only) the first time. It
+ * only ever travels in the client's handshake over the Unix socket: never on a command line, never in a log.
+ */
+function rootPassword(dataDir: string): string {
+  const file = rootPasswordFile(dataDir);
+  if (fs.existsSync(file)) return fs.readFileSync(file, "utf8").trim();
+  const password = randomBytes(24).toString("hex");
+  fs.writeFileSync(file, `${password}\n`, { mode: 0o600, flag: "wx" });
+  return password;
+}
+
+function connectAsRoot(socketPath: string, password: string): Promise<mysql.Connection> {
+  return mysql.createConnection({ socketPath, user: "root", password });
 }
 
 /**
- * Initialises `dataDir` when it is empty, starts mariadbd on 127.0.0.1:port, and creates the
- * `pinterest` database and a TCP user with a fresh random password (set again on every start).
+ * Root with its password, or, on a data dir whose root has none yet (just initialised, or from before root had
+ * one), without; that one gets the password here.
+ */
+async function rootConnection(socketPath: string, password: string): Promise<mysql.Connection> {
+  try {
+    return await connectAsRoot(socketPath, password);
+  } catch (error) {
+    if ((error as { code?: string }).code !== "ER_ACCESS_DENIED_ERROR") throw error;
+  }
+  const root = await connectAsRoot(socketPath, "");
+  await lockDownRoot(root, password);
+  return root;
+}
+
+/**
+ * mariadb-install-db with normal root authentication leaves root without a password, at localhost and also
+ * over TCP at 127.0.0.1 and ::1 (MariaDB/server scripts/mysql_system_tables_data.sql), and anonymous users
+ * may exist: root keeps the socket account only, with the password; every other root and anonymous account goes.
+ */
+async function lockDownRoot(root: mysql.Connection, password: string): Promise<void> {
+  const [accounts] = await root.query<mysql.RowDataPacket[]>(
+    "SELECT User AS user, Host AS host FROM mysql.global_priv WHERE (User = 'root' AND Host <> 'localhost') OR User = ''",
+  );
+  for (const account of accounts) await root.query("DROP USER ?@?", [account.user, account.host]);
+  await root.query("ALTER USER 'root'@'localhost' IDENTIFIED BY ?", [password]);
+}
+
+/**
+ * Initialises `dataDir` when it is empty, starts mariadbd on 127.0.0.1:port, gives root a password kept in
+ * `root-password` of the data dir (0600), and creates the `pinterest` database and a loopback TCP user with a
+ * fresh random password (set again on every start).
  */
 export async function startMariaDb(opts: {
   dataDir: string;
@@ -100,6 +144,7 @@ export async function startMariaDb(opts: {
   fs.mkdirSync(dataDir, { recursive: true });
   fs.mkdirSync(path.dirname(opts.logFile), { recursive: true });
   await initialiseDataDir(dataDir, opts.logFile);
+  const rootSecret = rootPassword(dataDir);
 
   const server = startServiceProcess({
     command: mariadbd,
@@ -123,7 +168,7 @@ export async function startMariaDb(opts: {
     await waitUntil(
       async () => {
         try {
-          const root = await connectAsRoot(socketPath);
+          const root = await rootConnection(socketPath, rootSecret);
           const [rows] = await root.query<mysql.RowDataPacket[]>("SELECT @@port AS port");
           await root.end();
           return rows[0]?.port === opts.port;
@@ -139,14 +184,16 @@ export async function startMariaDb(opts: {
       },
     );
     const password = randomBytes(12).toString("hex");
-    const root = await connectAsRoot(socketPath);
+    const root = await connectAsRoot(socketPath, rootSecret);
     try {
       await root.query(
         `CREATE DATABASE IF NOT EXISTS ${DATABASE} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
       );
-      await root.query(`CREATE USER IF NOT EXISTS '${USER}'@'%' IDENTIFIED BY '${password}'`);
-      await root.query(`ALTER USER '${USER}'@'%' IDENTIFIED BY '${password}'`);
-      await root.query(`GRANT ALL PRIVILEGES ON ${DATABASE}.* TO '${USER}'@'%'`);
+      // Loopback only (the server listens there alone, and names are not resolved): no '%' account.
+      await root.query(`DROP USER IF EXISTS '${USER}'@'%'`);
+      await root.query(`CREATE USER IF NOT EXISTS '${USER}'@'127.0.0.1' IDENTIFIED BY ?`, [password]);
+      await root.query(`ALTER USER '${USER}'@'127.0.0.1' IDENTIFIED BY ?`, [password]);
+      await root.query(`GRANT ALL PRIVILEGES ON ${DATABASE}.* TO '${USER}'@'127.0.0.1'`);
     } finally {
       await root.end();
     }

@@ -87,6 +87,31 @@ describe("contract: the TypeScript reader", () => {
   });
 });
 
+describe("contract: table properties", () => {
+  it("are declared for the contract's tables only, each with a default", () => {
+    const { default: defaults, ...perTableProperties } = FILE.tableProperties;
+    expect(defaults).to.be.an("object");
+    expect(contract.DECLARED_TABLES).to.include.members(Object.keys(perTableProperties));
+  });
+
+  it("merge the defaults with the table's own, the table winning", () => {
+    expect(contract.tableProperties("pin_stream")).to.deep.equal({
+      ...FILE.tableProperties.default,
+      "delta.dataSkippingStatsColumns": "ind,arrived_at",
+    });
+    expect(contract.tableProperties("trending_profiles")).to.deep.equal(FILE.tableProperties.default);
+  });
+
+  it("are all strings, as Delta's table properties are", () => {
+    for (const name of contract.DECLARED_TABLES)
+      for (const value of Object.values(contract.tableProperties(name))) expect(value).to.be.a("string");
+  });
+
+  it("refuse a table the contract does not declare", () => {
+    expect(() => contract.tableProperties("pin_streams")).to.throw(/pin_streams is not in contract/);
+  });
+});
+
 describe("contract: the Python reader agrees with the TypeScript reader", function () {
   this.timeout(60_000);
   let python: Record<string, unknown>;
@@ -111,6 +136,15 @@ print(json.dumps({
   "gold": list(c.GOLD_TABLES),
   "metrics": list(c.METRIC_TABLES),
   "trending": {"windowMinutes": c.TRENDING_WINDOW_MINUTES, "top": c.TRENDING_TOP},
+  "catalog": [
+    {"schema": t.schema, "name": t.name, "comment": t.comment,
+     "columns": [{"name": col.name, "type": col.type, "comment": col.comment} for col in t.columns]}
+    for t in c.CATALOG_TABLES
+  ],
+  "origin": {"name": c.ORIGIN_COLUMN.name, "type": c.ORIGIN_COLUMN.type, "comment": c.ORIGIN_COLUMN.comment},
+  "nowViews": [c.now_view_name(n) for n in ["pin", *c.GOLD_TABLES]],
+  "nowComments": [c.now_view_comment(t) for t in c.TABLES] + [c.gold_now_view_comment(g) for g in c.GOLD_TABLES],
+  "tableProperties": {t: c.table_properties(t) for t in c.DECLARED_TABLES},
 }))`;
     python = JSON.parse(execFileSync(JOBS_PYTHON, ["-c", script], { encoding: "utf8" }));
   });
@@ -132,6 +166,16 @@ print(json.dumps({
       gold: contract.GOLD_TABLES,
       metrics: contract.METRIC_TABLES,
       trending: contract.TRENDING,
+      catalog: contract.CATALOG_TABLES,
+      origin: contract.ORIGIN_COLUMN,
+      nowViews: ["pin", ...contract.GOLD_TABLES].map(contract.nowViewName),
+      nowComments: [
+        ...contract.TABLES.map(contract.nowViewComment),
+        ...contract.GOLD.map(contract.goldNowViewComment),
+      ],
+      tableProperties: Object.fromEntries(
+        contract.DECLARED_TABLES.map((name) => [name, contract.tableProperties(name)]),
+      ),
     });
   });
 

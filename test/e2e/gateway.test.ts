@@ -3,7 +3,8 @@ import { expect } from "chai";
 import { streamNames, topicNames } from "../../contract";
 import { UsageError } from "../../cli/errors";
 import { parseArgs } from "../../local/args";
-import { startGateway, type Gateway } from "../../local/gateway/server";
+import net from "node:net";
+import { keyMatches, startGateway, type Gateway } from "../../local/gateway/server";
 import { freePort } from "../../local/services/net";
 
 describe("local gateway refuses bad requests with a JSON error", function () {
@@ -50,6 +51,12 @@ describe("local gateway refuses bad requests with a JSON error", function () {
     });
     expect(status).to.equal(403);
     expect(json.message).to.equal("Forbidden");
+  });
+
+  it("compares the key whole: a prefix, a longer key, a missing or repeated header are all refused", () => {
+    expect(keyMatches(apiKey, apiKey)).to.equal(true);
+    for (const wrong of ["test-ke", "test-key2", "", undefined, [apiKey, apiKey]])
+      expect(keyMatches(wrong, apiKey), JSON.stringify(wrong)).to.equal(false);
   });
 
   it("answers 415 to a produce request that is not Kafka JSON v2", async () => {
@@ -168,9 +175,9 @@ describe("local gateway refuses bad requests with a JSON error", function () {
 });
 
 describe("local mode flags", () => {
-  it("defaults to up with 2000 posts, prefix local and the default port base", () => {
+  it("defaults to run with 2000 posts, prefix local and the default port base", () => {
     expect(parseArgs([])).to.include({
-      command: "up",
+      command: "run",
       posts: 2000,
       keep: false,
       prefix: "local",
@@ -180,7 +187,7 @@ describe("local mode flags", () => {
 
   it("reads every flag", () => {
     const args = parseArgs([
-      "up",
+      "run",
       "--posts",
       "50",
       "--keep",
@@ -219,6 +226,51 @@ describe("local mode flags", () => {
       } catch (error) {
         expect((error as Error).message).to.not.include("\n");
       }
+    }
+  });
+});
+
+describe("local gateway caps its open connections", function () {
+  it("closes connections above maxConnections on arrival, and serves again once one is free", async () => {
+    const gateway = await startGateway({
+      port: 0,
+      apiKey: "k",
+      topics: topicNames("gwcap"),
+      streams: streamNames("gwcap"),
+      kafkaBootstrap: `127.0.0.1:${await freePort()}`,
+      topicPartitions: 3,
+      kafkaMaxMessageBytes: 1048588,
+      kinesisEndpoint: `http://127.0.0.1:${await freePort()}`,
+      logFile: "/dev/null",
+      maxConnections: 2,
+    });
+    const { port } = new URL(gateway.url);
+    const open = () =>
+      new Promise<net.Socket>((resolve, reject) => {
+        const socket = net.connect(Number(port), "127.0.0.1", () => resolve(socket));
+        socket.once("error", reject);
+      });
+    /** Resolves with how the socket ended: "closed" when the server hung up before any answer. */
+    const fate = (socket: net.Socket) =>
+      new Promise<string>((resolve) => {
+        socket.once("data", () => resolve("answered"));
+        socket.once("close", () => resolve("closed"));
+      });
+    try {
+      const held = [await open(), await open()];
+      const extra = await open();
+      const extraFate = fate(extra);
+      extra.write("GET /x HTTP/1.1\r\nHost: gw\r\nx-api-key: k\r\n\r\n");
+      expect(await extraFate).to.equal("closed");
+      held[0].destroy();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const again = await open();
+      const againFate = fate(again);
+      again.write("GET /x HTTP/1.1\r\nHost: gw\r\nx-api-key: k\r\n\r\n");
+      expect(await againFate).to.equal("answered");
+      for (const socket of [...held, again]) socket.destroy();
+    } finally {
+      await gateway.stop();
     }
   });
 });

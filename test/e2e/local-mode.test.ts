@@ -7,6 +7,7 @@
 // emulator's 500-record requests and 1,000-post reads, Kafka Connect's 500-record polls, PutRecords' 500 records,
 // GetRecords' 10,000-record pages and the local Kinesis reader's 10,000 records per shard and micro-batch:
 // 45,000 posts are 11,250 records in each of a stream's 4 shards.
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -15,6 +16,7 @@ import mysql from "mysql2/promise";
 import { request } from "undici";
 import {
   GOLD_TABLES,
+  s3SinkConnectorName,
   s3SinkConsumerGroup,
   SOURCE_TABLES,
   TABLES,
@@ -26,10 +28,11 @@ import { METRIC_TABLES, STREAM_TABLES } from "../../contract";
 import { readRows } from "../../local/delta";
 import { SinkLineCounter } from "../../local/counts";
 import { kinesisClient } from "../../local/kinesis-client";
+import { TSX } from "../../local/run-tool";
 import { layoutOf, type Layout } from "../../local/layout";
 import {
   readGold,
-  runBothJobs,
+  startJobs,
   seed,
   send,
   summarize,
@@ -199,8 +202,10 @@ describe("local mode end to end", function () {
 
     await waitForSink(ctx);
     await checkCommits();
-    const jobs = await runBothJobs(ctx);
-    summary = await summarize(ctx, jobs.batch, jobs.stream);
+    const jobs = startJobs(ctx);
+    jobs.openBatch();
+    jobs.openStream();
+    summary = await summarize(ctx, await jobs.done);
     source = await readSource(stack.endpoints.dbUrl);
     gold = await readGold(layout);
     console.log(
@@ -229,6 +234,30 @@ describe("local mode end to end", function () {
     expect(TABLES.map((table) => source[table].length)).to.deep.equal([POSTS, POSTS, POSTS]);
   });
 
+  it("answers the troubleshooting commands of docs/local-mode.md", async () => {
+    const doc = fs.readFileSync(path.resolve(__dirname, "../../docs/local-mode.md"), "utf8");
+    const documented = /curl 127\.0\.0\.1:19103\/connectors\/([a-z0-9-]+)\/status/.exec(doc);
+    expect(documented?.[1], "the connector the docs name").to.equal(s3SinkConnectorName("local"));
+    const status = await request(
+      `${stack!.endpoints.connectUrl}/connectors/${s3SinkConnectorName("e2e")}/status`,
+    );
+    expect(status.statusCode).to.equal(200);
+    expect(((await status.body.json()) as { connector: { state: string } }).connector.state).to.equal(
+      "RUNNING",
+    );
+    // `npm run local -- logs` lists the logs of a run (here with its state directory).
+    const logs = spawnSync(
+      TSX,
+      [path.resolve(__dirname, "../../local/cli.ts"), "logs", "--state-dir", stateDir],
+      {
+        encoding: "utf8",
+      },
+    );
+    expect(logs.status, logs.stderr).to.equal(0);
+    for (const component of ["connect", "kafka", "s3proxy", "jobs"])
+      expect(logs.stdout).to.include(component);
+  });
+
   it("restarted the Kafka broker in the middle of the batch sending", () => {
     expect(restart.acceptedAt, "accepted when the broker stopped").to.be.greaterThan(0);
     expect(restart.acceptedAfter, "accepted when it was back").to.be.lessThan(total);
@@ -251,25 +280,37 @@ describe("local mode end to end", function () {
   });
 
   it("accounts for every batch record at every hop: gateway, Kafka, sink files, silver", () => {
-    expect(each(summary.batch.accepted), "accepted by the gateway").to.deep.equal(each(summary.source));
+    expect(each(summary.batch!.accepted), "accepted by the gateway").to.deep.equal(each(summary.source));
+    expect(each(summary.batch!.acceptedKeys), "keys the gateway acknowledged").to.deep.equal(
+      each(summary.source),
+    );
+    expect(each(summary.batch!.sourceAccepted), "source rows acknowledged").to.deep.equal(
+      each(summary.source),
+    );
     TABLES.forEach((table) => {
-      expect(summary.batch.kafka[table], `${table} records in Kafka`).to.be.at.least(summary.source[table]);
-      expect(summary.batch.s3[table], `${table} lines in the sink files`).to.be.at.least(
-        summary.batch.kafka[table],
+      expect(summary.batch!.kafka[table], `${table} records in Kafka`).to.be.at.least(summary.source[table]);
+      expect(summary.batch!.s3[table], `${table} lines in the sink files`).to.be.at.least(
+        summary.batch!.kafka[table],
       );
     });
-    expect(each(summary.batch.quarantined), "quarantined").to.deep.equal([0, 0, 0]);
-    expect(each(summary.batch.silver), "distinct keys in silver").to.deep.equal(each(summary.source));
+    expect(each(summary.batch!.quarantined), "quarantined").to.deep.equal([0, 0, 0]);
+    expect(each(summary.batch!.silver), "distinct keys in silver").to.deep.equal(each(summary.source));
   });
 
   it("accounts for every stream record at every hop: gateway, Kinesis, Delta", () => {
-    expect(each(summary.stream.accepted), "accepted by the gateway").to.deep.equal(each(summary.source));
+    expect(each(summary.stream!.accepted), "accepted by the gateway").to.deep.equal(each(summary.source));
+    expect(each(summary.stream!.acceptedKeys), "keys the gateway acknowledged").to.deep.equal(
+      each(summary.source),
+    );
+    expect(each(summary.stream!.sourceAccepted), "source rows acknowledged").to.deep.equal(
+      each(summary.source),
+    );
     TABLES.forEach((table) =>
-      expect(summary.stream.kinesis[table], `${table} records in Kinesis`).to.be.at.least(
+      expect(summary.stream!.kinesis[table], `${table} records in Kinesis`).to.be.at.least(
         summary.source[table],
       ),
     );
-    expect(each(summary.stream.delta), "distinct keys in the Delta tables").to.deep.equal(
+    expect(each(summary.stream!.delta), "distinct keys in the Delta tables").to.deep.equal(
       each(summary.source),
     );
   });

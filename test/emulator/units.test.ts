@@ -1,4 +1,5 @@
 // Pure parts of the emulator: wire format, retry policy, refusal parsing, selection, delivery bookkeeping.
+import { createHash, createHmac } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
@@ -15,9 +16,11 @@ import {
 } from "../../emulator/delivery";
 import { selectKeys } from "../../emulator/run";
 import { parseOutputs } from "../../emulator/targets";
-import { refusedPositions } from "../../emulator/transport-api";
+import { apiRegion, sigV4Signer } from "../../emulator/sigv4";
+import { ApiTransport, isThrottling, refusedPositions } from "../../emulator/transport-api";
 import { kafkaBody, kinesisRecordsBody, toWire, type WireRecord } from "../../emulator/wire";
 import { tempDir } from "./support/environment";
+import { OUTPUTS, startIngestApi, type Incoming } from "./support/ingest-api";
 
 const geo = {
   ind: 7528,
@@ -218,3 +221,104 @@ describe("emulator units", () => {
     });
   });
 });
+
+describe("emulator ingest API transport: throttling and signing (no database)", () => {
+  const geoTarget: Target = { table: "geo", kind: "stream", name: OUTPUTS.streams.geo };
+  const record = toWire({
+    ind: 1,
+    timestamp: "2020-01-01 00:00:00",
+    latitude: 1,
+    longitude: 2,
+    country: "x",
+  });
+
+  it("a PutRecord answered with Kinesis' throttling 400 is retried; another 400 stops the run", async () => {
+    const answers: unknown[] = [
+      { __type: "ProvisionedThroughputExceededException", message: "Rate exceeded for shard" },
+      { __type: "KMSThrottlingException", message: "throttled" },
+      { __type: "ResourceNotFoundException", message: "no stream" },
+    ];
+    let next = 0;
+    const api = await startIngestApi(() => ({ kind: "answer", status: 400, body: answers[next++] }));
+    const transport = new ApiTransport({ ...OUTPUTS, apiUrl: api.url }, 1);
+    try {
+      expect((await transport.send(geoTarget, [record])).outcome).to.equal("retry");
+      expect((await transport.send(geoTarget, [record])).outcome).to.equal("retry");
+      const last = await transport.send(geoTarget, [record]);
+      expect(last.outcome).to.equal("fatal");
+      expect(isThrottling(400, "not json")).to.equal(false);
+      expect(isThrottling(500, JSON.stringify(answers[0]))).to.equal(false);
+    } finally {
+      await transport.close();
+      await api.close();
+    }
+  });
+
+  it("--sigv4: a SigV4 Authorization for execute-api in the API's region, over the request as it arrives", async () => {
+    const api = await startIngestApi(() => ({ kind: "accept" }));
+    const credentials = {
+      accessKeyId: "AKIDEXAMPLE",
+      secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+    };
+    const sign = await sigV4Signer("eu-west-1", async () => credentials);
+    const transport = new ApiTransport({ ...OUTPUTS, apiUrl: api.url }, 1, undefined, sign);
+    try {
+      expect((await transport.send(geoTarget, [record])).outcome).to.equal("ok");
+      const [request] = api.requests;
+      const authorization = String(request.headers.authorization);
+      expect(authorization).to.match(
+        /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/eu-west-1\/execute-api\/aws4_request, SignedHeaders=[^,]*host[^,]*x-api-key[^,]*, Signature=[0-9a-f]{64}$/,
+      );
+      expect(request.headers["x-api-key"]).to.equal(OUTPUTS.apiKey);
+      // Re-signed by hand from what arrived (SigV4's canonical request, string to sign and key derivation).
+      expect(authorization).to.equal(sigV4ByHand(request, credentials, "eu-west-1"));
+    } finally {
+      await transport.close();
+      await api.close();
+    }
+  });
+
+  it("--sigv4: the region comes from an execute-api URL, else AWS_REGION; none is one clear line", () => {
+    expect(apiRegion("https://abc123.execute-api.ap-south-1.amazonaws.com/prod")).to.equal("ap-south-1");
+    expect(apiRegion("http://127.0.0.1:8080/dev", { AWS_REGION: "eu-west-1" })).to.equal("eu-west-1");
+    expect(() => apiRegion("http://127.0.0.1:8080/dev", {})).to.throw(/set AWS_REGION/);
+  });
+});
+
+/** SigV4 (AWS General Reference, "Create a signed AWS API request") computed with node:crypto alone. */
+function sigV4ByHand(
+  request: Incoming,
+  credentials: { accessKeyId: string; secretAccessKey: string },
+  region: string,
+): string {
+  const sha256 = (data: string) => createHash("sha256").update(data).digest("hex");
+  const hmac = (key: Buffer | string, data: string) => createHmac("sha256", key).update(data).digest();
+  const amzDate = String(request.headers["x-amz-date"]);
+  const day = amzDate.slice(0, 8);
+  const signedNames = /SignedHeaders=([^,]+)/.exec(String(request.headers.authorization))![1].split(";");
+  const canonicalHeaders = signedNames
+    .map((name) => `${name}:${String(request.headers[name]).trim()}\n`)
+    .join("");
+  const [pathOnly] = request.path.split("?");
+  // execute-api is not S3: the path's segments are URI-encoded once more in the canonical request.
+  const canonicalPath = pathOnly
+    .split("/")
+    .map((segment) => encodeURIComponent(segment))
+    .join("/");
+  const canonicalRequest = [
+    request.method,
+    canonicalPath,
+    "",
+    canonicalHeaders,
+    signedNames.join(";"),
+    sha256(request.body),
+  ].join("\n");
+  const scope = `${day}/${region}/execute-api/aws4_request`;
+  const stringToSign = ["AWS4-HMAC-SHA256", amzDate, scope, sha256(canonicalRequest)].join("\n");
+  const key = hmac(
+    hmac(hmac(hmac(`AWS4${credentials.secretAccessKey}`, day), region), "execute-api"),
+    "aws4_request",
+  );
+  const signature = createHmac("sha256", key).update(stringToSign).digest("hex");
+  return `AWS4-HMAC-SHA256 Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${signedNames.join(";")}, Signature=${signature}`;
+}

@@ -21,6 +21,7 @@ const THRESHOLDS: AlarmThresholds = {
   unhealthyProxyTargets: 1,
   statusCheckFailedMinutes: 4,
   dagRunFailures: 1,
+  streamIdleMinutes: 20,
 };
 
 const TARGETS: AlarmTargets<string> = {
@@ -31,6 +32,8 @@ const TARGETS: AlarmTargets<string> = {
   ],
   msk: { clusterName: "cluster-x" },
   connectorName: "connector-y",
+  deadLetterTopic: "pp.s3-sink.dead-letter",
+  streamJobRunning: true,
   dataBucket: { name: "bucket-z", filterId: "filter-f" },
   proxy: { loadBalancer: "net/lb/1", targetGroup: "targetgroup/tg/2", instances: ["i-1", "i-2"] },
   mwaa: { environmentName: "env-e", dagId: "dag-d" },
@@ -80,6 +83,16 @@ const EXPECTED: Expected[] = [
       dimensions: { StreamName: `stream-${"ab"[index]}` },
       configKey: "alarmIteratorAgeMs",
       threshold: 900_000,
+    },
+    // GetRecords.Success: successful GetRecords calls per stream (Sum = their number), the same page.
+    {
+      key: `${table}-stream-not-read`,
+      namespace: "AWS/Kinesis",
+      metricName: "GetRecords.Success",
+      stat: "Sum",
+      dimensions: { StreamName: `stream-${"ab"[index]}` },
+      configKey: "alarmStreamIdleMinutes",
+      threshold: 1,
     },
     {
       key: `${table}-stream-write-throttles`,
@@ -163,7 +176,12 @@ describe("alarm specs (infra/alarms.ts)", () => {
 
   it("has one alarm per documented signal, with unique keys", () => {
     expect(specs.map((spec) => spec.key).sort()).to.deep.equal(
-      [...EXPECTED.map((expected) => expected.key), "msk-cpu-user", "s3-sink-no-new-objects"].sort(),
+      [
+        ...EXPECTED.map((expected) => expected.key),
+        "msk-cpu-user",
+        "s3-sink-dead-letters",
+        "s3-sink-no-new-objects",
+      ].sort(),
     );
   });
 
@@ -187,8 +205,11 @@ describe("alarm specs (infra/alarms.ts)", () => {
     const base = values;
     // A value inside each key's valid range that differs from its default.
     const setTo = (configKey: string) =>
-      ({ alarmApiLatencyP99Ms: 100, alarmIteratorAgeMs: 5000 })[configKey as string] ?? 5;
+      ({ alarmApiLatencyP99Ms: 100, alarmIteratorAgeMs: 5000, alarmStreamIdleMinutes: 25 })[
+        configKey as string
+      ] ?? 5;
     for (const spec of specs) {
+      if (spec.configKey === undefined) continue;
       expect(CONFIG_KEYS).to.include(spec.configKey);
       const value = setTo(spec.configKey);
       const config = parseConfig({ ...base, [`${PROJECT}:${spec.configKey}`]: String(value) }, "dev");
@@ -199,6 +220,8 @@ describe("alarm specs (infra/alarms.ts)", () => {
         expect(again.queries?.[0].metric?.period, spec.key).to.equal(value * 3600);
       else if (spec.configKey === "alarmStatusCheckFailedMinutes")
         expect(again.evaluationPeriods, spec.key).to.equal(value);
+      else if (spec.configKey === "alarmStreamIdleMinutes")
+        expect(again.evaluationPeriods * (again.metric?.period ?? 0), spec.key).to.equal(value * 60);
       else expect(again.threshold, spec.key).to.equal(value);
     }
   });
@@ -243,6 +266,38 @@ describe("alarm specs (infra/alarms.ts)", () => {
     expect(spec.configKey).to.equal("alarmNoNewObjectsHours");
   });
 
+  it("a stream nobody reads fires its not-read alarm: missing GetRecords.Success data counts as breaching", () => {
+    // A stopped job makes no GetRecords call, so there is no data point at all; with treatMissingData
+    // "breaching" CloudWatch counts each missing period as breaching (CloudWatch user guide, "Configuring how
+    // CloudWatch alarms treat missing data"). The iterator-age alarm, not breaching on missing data, cannot.
+    const spec = byKey(specs, "pin-stream-not-read");
+    expect(spec).to.deep.include({
+      treatMissingData: "breaching",
+      comparisonOperator: "LessThanThreshold",
+      threshold: 1,
+      evaluationPeriods: 4,
+      datapointsToAlarm: 4,
+    });
+    expect(spec.metric?.period).to.equal(300);
+    expect(byKey(specs, "pin-stream-iterator-age").treatMissingData).to.equal("notBreaching");
+    // A paused stream job (streamJobPaused) reads nothing on purpose: no not-read alarm then.
+    const paused = alarmSpecs({ ...TARGETS, streamJobRunning: false }, THRESHOLDS);
+    expect(paused.filter((candidate) => candidate.key.endsWith("-stream-not-read"))).to.deep.equal([]);
+  });
+
+  it("s3-sink-dead-letters fires on any byte written to the sink's dead-letter topic", () => {
+    // BytesInPerSec with dimensions Cluster Name, Broker ID, Topic is a DEFAULT-level MSK metric
+    // (https://docs.aws.amazon.com/msk/latest/developerguide/metrics-details.html, DEFAULT level table), so no
+    // enhanced monitoring is needed; Metrics Insights takes the busiest broker as one series
+    // (Create_Metrics_Insights_Alarm.html).
+    const spec = byKey(specs, "s3-sink-dead-letters");
+    expect(spec.queries?.[0].expression?.join("")).to.equal(
+      `SELECT MAX(BytesInPerSec) FROM SCHEMA("AWS/Kafka", "Broker ID", "Cluster Name", "Topic") WHERE "Cluster Name" = 'cluster-x' AND "Topic" = 'pp.s3-sink.dead-letter'`,
+    );
+    expect(spec).to.deep.include({ threshold: 0, comparisonOperator: "GreaterThanThreshold" });
+    expect(spec.configKey).to.equal(undefined);
+  });
+
   it("alarm periods are ones CloudWatch accepts and no evaluation window exceeds a day", () => {
     // Period: 10, 30 or a multiple of 60 seconds; periods times evaluation periods at most one day
     // (PutMetricAlarm: https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html).
@@ -250,6 +305,7 @@ describe("alarm specs (infra/alarms.ts)", () => {
       ...THRESHOLDS,
       noNewObjectsHours: 24,
       statusCheckFailedMinutes: 60,
+      streamIdleMinutes: 1440,
     })) {
       const periods = [
         spec.metric?.period,

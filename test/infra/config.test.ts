@@ -5,6 +5,7 @@ import {
   CONFIG_KEYS,
   CONFIG_ROWS,
   ConfigError,
+  configWarnings,
   OPTIONAL_KEYS,
   parseConfig,
   SECRET_KEYS,
@@ -96,6 +97,26 @@ describe("stack config", () => {
     );
   });
 
+  it("the jobs' service principal is an application id, and needs Unity Catalog storage (its grants are UC's)", () => {
+    const principal = "8d23ae77-912e-4a19-81e4-b9c3f5cc9349";
+    expect(parseConfig(minimal, "dev").databricks.jobsServicePrincipal).to.equal(undefined);
+    expect(
+      parseConfig({ ...minimal, [key("databricksJobsServicePrincipal")]: principal }, "dev").databricks
+        .jobsServicePrincipal,
+    ).to.equal(principal);
+    expect(configError({ ...minimal, [key("databricksJobsServicePrincipal")]: "jobs-sp" })).to.match(
+      /must be a service principal's application id/,
+    );
+    expect(
+      configError({
+        ...minimal,
+        [key("databricksJobsServicePrincipal")]: principal,
+        [key("databricksStorage")]: "mount",
+        [key("databricksCrossAccountRoleName")]: "dbx-cross-account",
+      }),
+    ).to.contain("needs databricksStorage unity-catalog");
+  });
+
   for (const [missing, command] of [
     ["prefix", "pulumi config set prefix "],
     ["aws:region", "pulumi config set aws:region "],
@@ -143,6 +164,82 @@ describe("stack config", () => {
     );
     expect(configError({ ...minimal, [key("mwaaMinWorkers")]: "3", [key("mwaaMaxWorkers")]: "2" })).to.match(
       /below mwaaMinWorkers/,
+    );
+  });
+
+  it("a separate Airflow token needs its identity, which gets CAN_MANAGE_RUN: a user e-mail or an application id", () => {
+    // Without a grant, that identity cannot Run now the batch job (Databricks docs, "Jobs access control").
+    const withToken = { ...minimal, [key("airflowDatabricksToken")]: "dapi-airflow" };
+    const message = configError(withToken);
+    expect(message).to.contain(
+      `config "${PROJECT}:airflowDatabricksPrincipal" is required with airflowDatabricksToken`,
+    );
+    expect(message).to.contain("pulumi config set airflowDatabricksPrincipal");
+    expect(message).not.to.contain("\n");
+    const sp = "6f0e2a9c-1d3b-4c5e-8f7a-9b0c1d2e3f40";
+    expect(
+      parseConfig({ ...withToken, [key("airflowDatabricksPrincipal")]: sp }, "dev").databricks
+        .airflowPrincipal,
+    ).to.deep.equal({ kind: "servicePrincipal", applicationId: sp });
+    expect(
+      parseConfig({ ...withToken, [key("airflowDatabricksPrincipal")]: "airflow@example.com" }, "dev")
+        .databricks.airflowPrincipal,
+    ).to.deep.equal({ kind: "user", userName: "airflow@example.com" });
+    expect(configError({ ...withToken, [key("airflowDatabricksPrincipal")]: "airflow" })).to.contain(
+      "a workspace user's e-mail or a service principal's application id",
+    );
+    expect(configError({ ...minimal, [key("airflowDatabricksPrincipal")]: sp })).to.contain(
+      "is set without airflowDatabricksToken",
+    );
+    expect(parseConfig(minimal, "dev").databricks.airflowPrincipal).to.equal(undefined);
+  });
+
+  it("the stage logs only when API Gateway's account role is managed here or declared to exist, never both", () => {
+    // Access and execution logs both need the account's CloudWatch role (AWS API Gateway developer guide,
+    // "Set up CloudWatch logging for REST APIs", Permissions).
+    expect(parseConfig(minimal, "dev").api.logging).to.equal(false);
+    expect(parseConfig({ ...minimal, [key("manageApiGatewayAccount")]: "true" }, "dev").api.logging).to.equal(
+      true,
+    );
+    expect(parseConfig({ ...minimal, [key("apiLoggingRoleExists")]: "true" }, "dev").api.logging).to.equal(
+      true,
+    );
+    expect(
+      configError({
+        ...minimal,
+        [key("manageApiGatewayAccount")]: "true",
+        [key("apiLoggingRoleExists")]: "true",
+      }),
+    ).to.contain("are both true");
+  });
+
+  it("the stream idle time is a whole number of 5-minute alarm periods", () => {
+    expect(parseConfig(minimal, "dev").monitoring.thresholds.streamIdleMinutes).to.equal(15);
+    expect(configError({ ...minimal, [key("alarmStreamIdleMinutes")]: "12" })).to.contain("a multiple of 5");
+  });
+
+  it("warns at every up when alarms, job failures or API logs would go unheard", () => {
+    const quiet = configWarnings(parseConfig(minimal, "dev"));
+    expect(quiet).to.have.length(3);
+    expect(quiet[0]).to.contain("no alarmEmails").and.contain("pulumi config set alarmEmails");
+    expect(quiet[1]).to.contain("no jobFailureEmails").and.contain("pulumi config set jobFailureEmails");
+    expect(quiet[2]).to.contain("no access or execution logs");
+    const told = parseConfig(
+      {
+        ...minimal,
+        [key("alarmEmails")]: "oncall@example.com",
+        [key("jobFailureEmails")]: "data@example.com",
+        [key("manageApiGatewayAccount")]: "true",
+      },
+      "dev",
+    );
+    expect(configWarnings(told)).to.deep.equal([]);
+    expect(
+      configWarnings(
+        parseConfig({ ...minimal, [key("jobFailureWebhookUrl")]: "https://hooks.example.com/x" }, "dev"),
+      ),
+    ).not.to.satisfy((warnings: string[]) =>
+      warnings.some((warning) => warning.includes("jobFailureEmails")),
     );
   });
 

@@ -1,9 +1,8 @@
 import { readFileSync } from "fs";
 import * as path from "path";
 import { expect } from "chai";
-import { DagRenderInput, mwaaRequirements, renderDag } from "../../infra/dag";
+import { DagRenderInput, renderDag } from "../../infra/dag";
 import { dagFileName, dagId } from "../../infra/names";
-import versions from "../../versions.json";
 
 const ROOT = path.join(__dirname, "..", "..");
 const EXPECTED_DIR = path.join(ROOT, "dags", "tests", "expected");
@@ -108,23 +107,5 @@ describe("renderDag", () => {
       Error,
       'prefix "Bad_Prefix" is invalid',
     );
-  });
-});
-
-describe("mwaaRequirements", () => {
-  const lines = mwaaRequirements().trim().split("\n");
-
-  it("constrains installs to the MWAA Airflow version of versions.json (MWAA runs Python 3.12)", () => {
-    expect(lines[0]).to.equal(
-      `--constraint "https://raw.githubusercontent.com/apache/airflow/constraints-${versions.mwaaAirflow}/constraints-3.12.txt"`,
-    );
-  });
-
-  it("pins the Databricks provider of versions.json", () => {
-    expect(lines).to.include(`apache-airflow-providers-databricks==${versions.airflowProvidersDatabricks}`);
-  });
-
-  it("equals dags/requirements.txt", () => {
-    expect(mwaaRequirements()).to.equal(readFileSync(path.join(ROOT, "dags", "requirements.txt"), "utf8"));
   });
 });

@@ -1,6 +1,7 @@
 // Pure parts of the deployable program: verified downloads, the stage deployment's fingerprint, the storage
 // layouts of the two Databricks modes and the physical names.
 import { expect } from "chai";
+import { execFileSync } from "child_process";
 import { createHash } from "crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "fs";
 import { tmpdir } from "os";
@@ -133,6 +134,7 @@ describe("Databricks storage layouts", () => {
     ).to.deep.equal({
       input: "/Volumes/cat/p_x_landing",
       checkpoint: "/Volumes/cat/p_x_landing/checkpoints/stream",
+      batchCheckpoint: "/Volumes/cat/p_x_landing/checkpoints/batch",
       batchOutput: "cat.p_batch",
       streamOutput: "cat.p_stream",
       wheelDir: "/Volumes/cat/p_x_landing/artifacts",
@@ -149,6 +151,7 @@ describe("Databricks storage layouts", () => {
     expect(storageLayout({ ...mount, catalog: undefined })).to.deep.equal({
       input: "dbfs:/mnt/p-data",
       checkpoint: "dbfs:/mnt/p-data/checkpoints/stream",
+      batchCheckpoint: "dbfs:/mnt/p-data/checkpoints/batch",
       batchOutput: "dbfs:/mnt/p-data/delta/batch",
       streamOutput: "dbfs:/mnt/p-data/delta/stream",
       wheelDir: "/Workspace/Shared/x/p/wheels",
@@ -235,4 +238,19 @@ describe("API Gateway request models", () => {
       expect(schemaErrors(REQUEST_BODY_SCHEMAS[model], body)).not.to.deep.equal([]);
     });
   }
+});
+
+describe("deploy guide and secrets", () => {
+  const root = path.join(__dirname, "..", "..");
+  it("never writes the stack's outputs (the API key) to a file; the emulator reads the stack, and the file is ignored anyway", () => {
+    const guide = readFileSync(path.join(root, "docs", "deploying.md"), "utf8");
+    // `pulumi stack output --show-secrets` redirected into a file would put the API key in the working tree.
+    expect(guide).not.to.match(/stack output[^\n]*--show-secrets[^\n]*>/);
+    expect(guide).not.to.match(/--outputs stack-outputs/);
+    expect(guide).to.match(/npm run emulator -- batch .*--stack dev/);
+    for (const file of ["stack-outputs.json", "stack-outputs.prod.json"])
+      expect(execFileSync("git", ["check-ignore", file], { cwd: root, encoding: "utf8" }).trim()).to.equal(
+        file,
+      );
+  });
 });

@@ -349,13 +349,21 @@ describe("operations policy documents (infra/operationsIam.ts)", () => {
       expect(statement.Resource).to.equal("arn:aws:sns:us-east-1:123456789012:t");
   });
 
-  it("the customer key is used by the account through S3, Kinesis and MSK only, and by CloudWatch Logs for its log groups", () => {
+  it("the customer key is used by the account through its stores' services only, by CloudWatch Logs for its log groups, and by the alarm publishers", () => {
     const doc = customerKeyPolicy("123456789012", "eu-west-1");
     expect(keyServices("eu-west-1")).to.deep.equal([
       "s3.eu-west-1.amazonaws.com",
       "kinesis.eu-west-1.amazonaws.com",
       "kafka.eu-west-1.amazonaws.com",
+      "ec2.eu-west-1.amazonaws.com",
+      "secretsmanager.eu-west-1.amazonaws.com",
+      "sns.eu-west-1.amazonaws.com",
     ]);
+    const publishers = doc.Statement.find((statement) => statement.Sid === "AlarmPublishersUseKeyForTopic");
+    expect(publishers?.Principal).to.deep.equal({
+      Service: ["cloudwatch.amazonaws.com", "budgets.amazonaws.com"],
+    });
+    expect(publishers?.Condition).to.deep.equal({ StringEquals: { "aws:SourceAccount": "123456789012" } });
     const open = doc.Statement.filter(
       (statement) => statement.Principal && JSON.stringify(statement.Principal).includes('"*"'),
     );

@@ -67,8 +67,14 @@ describe("IAM policy documents", () => {
       connectorName: "pinpipe-dev-s3-sink",
       consumerGroup: "connect-pinpipe-dev-s3-sink",
       writerRoleArn: "arn:aws:iam::123456789012:role/writer",
+      deadLetterTopic: "pinpipe-dev.s3-sink.dead-letter",
     });
     expect(actionsOf(doc).filter((action) => action.startsWith("s3:"))).to.deep.equal([]);
+    // Connect's dead-letter reporter (apache/kafka DeadLetterQueueReporter) lists the topic and produces to it.
+    expect(doc.Statement.find((statement) => statement.Sid === "WriteDeadLetterTopic")).to.deep.include({
+      Action: ["kafka-cluster:DescribeTopic", "kafka-cluster:WriteData"],
+      Resource: [mskResourceArn(cluster, "topic", "pinpipe-dev.s3-sink.dead-letter")],
+    });
     expect(doc.Statement.find((statement) => statement.Sid === "AssumeBucketWriterRole")).to.deep.include({
       Action: ["sts:AssumeRole"],
       Resource: ["arn:aws:iam::123456789012:role/writer"],
@@ -109,7 +115,8 @@ describe("IAM policy documents", () => {
 
   it("Unity Catalog roles trust Databricks' UC master role with the external id, and themselves", () => {
     // databricks/terraform-provider-databricks aws/data_aws_unity_catalog_assume_role_policy.go: the same two
-    // statements (UnityCatalogAssumeRole, ExplicitSelfRoleAssumption with aws:PrincipalArn).
+    // statements (UnityCatalogAssumeRole; ExplicitSelfRoleAssumption with aws:PrincipalArn and, like the
+    // first, StringEquals sts:ExternalId).
     const doc = unityCatalogTrustPolicy("123456789012", "p-uc-storage", "ext-id-1");
     expect(doc.Statement).to.deep.equal([
       {
@@ -124,15 +131,39 @@ describe("IAM policy documents", () => {
         Effect: "Allow",
         Principal: { AWS: "arn:aws:iam::123456789012:root" },
         Action: "sts:AssumeRole",
-        Condition: { ArnLike: { "aws:PrincipalArn": "arn:aws:iam::123456789012:role/p-uc-storage" } },
+        Condition: {
+          ArnLike: { "aws:PrincipalArn": "arn:aws:iam::123456789012:role/p-uc-storage" },
+          StringEquals: { "sts:ExternalId": "ext-id-1" },
+        },
       },
     ]);
-    const storage = unityCatalogStoragePolicy("arn:aws:s3:::data", "arn:aws:iam::1:role/p-uc-storage");
-    expect(storage.Statement.flatMap((statement) => [statement.Resource].flat())).to.have.members([
-      "arn:aws:s3:::data",
-      "arn:aws:s3:::data/*",
-      "arn:aws:iam::1:role/p-uc-storage",
-    ]);
+    const storage = unityCatalogStoragePolicy("arn:aws:s3:::data", "arn:aws:iam::1:role/p-uc-storage", {
+      read: ["topics"],
+      readWrite: ["checkpoints", "artifacts", "unity-catalog"],
+    });
+    const grants = Object.fromEntries(
+      storage.Statement.map((statement) => [statement.Sid, [statement.Resource].flat()]),
+    );
+    expect(grants).to.deep.equal({
+      ListDataBucket: ["arn:aws:s3:::data"],
+      ReadLandedTopics: ["arn:aws:s3:::data/topics/*"],
+      ReadWriteCatalogFolders: [
+        "arn:aws:s3:::data/checkpoints/*",
+        "arn:aws:s3:::data/artifacts/*",
+        "arn:aws:s3:::data/unity-catalog/*",
+      ],
+      AssumeSelf: ["arn:aws:iam::1:role/p-uc-storage"],
+    });
+    // The landed topics are read only; nothing reaches the bucket's root or the connector plugin's folder.
+    const readOnly = storage.Statement.find((statement) => statement.Sid === "ReadLandedTopics");
+    expect(readOnly?.Action).to.deep.equal(["s3:GetObject"]);
+    const objectResources = storage.Statement.flatMap((statement) => [statement.Resource].flat()).filter(
+      (resource) => resource?.startsWith("arn:aws:s3:::data/"),
+    );
+    expect(objectResources.some((resource) => resource === "arn:aws:s3:::data/*")).to.equal(false);
+    expect(
+      objectResources.some((resource) => resource?.startsWith("arn:aws:s3:::data/connect-plugins")),
+    ).to.equal(false);
     // docs.databricks.com/aws/en/connect/streaming/kinesis: ListShards, GetRecords and GetShardIterator.
     expect(
       actionsOf(unityCatalogKinesisPolicy(["arn:aws:kinesis:us-east-1:1:stream/a"], "r")),

@@ -3,10 +3,10 @@
 // the parameters the program gives the Databricks tasks.
 import { expect } from "chai";
 import { execFileSync } from "child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { jobCommandLines, wheelPath } from "../../infra/databricksWorkspace";
+import { FULL_REFRESH_PARAMETER, jobCommandLines, wheelPath } from "../../infra/databricksWorkspace";
 import { storageLayout } from "../../infra/databricksStorage";
 import {
   buildJobWheel,
@@ -106,6 +106,14 @@ describe("jobs wheel", function () {
     expect(contract?.content.toString()).to.equal(
       readFileSync(path.join(ROOT, "contract", "contract.json"), "utf8"),
     );
+    // The gold queries, byte for byte the files of contract/gold (the package's gold_sql/ links to them).
+    const goldDir = path.join(ROOT, "contract", "gold");
+    for (const file of readdirSync(goldDir)) {
+      const packaged = packageFiles(JOBS_DIR, wheel.project).find(
+        (entry) => entry.name === `pinterest_jobs/gold_sql/${file}`,
+      );
+      expect(packaged?.content.toString(), file).to.equal(readFileSync(path.join(goldDir, file), "utf8"));
+    }
     expect(names).to.include.members([
       "pinterest_jobs/batch.py",
       "pinterest_jobs/stream.py",
@@ -201,11 +209,17 @@ describe("jobs wheel", function () {
           layout,
           serviceCredential: undefined,
         });
-        expect(parse("batch", lines.batch)).to.deep.include({
+        // Databricks replaces the dynamic value reference with the job parameter's value before the task starts.
+        const withFullRefresh = (value: string) =>
+          lines.batch.map((item) => item.replace(`{{job.parameters.${FULL_REFRESH_PARAMETER.name}}}`, value));
+        expect(parse("batch", withFullRefresh(FULL_REFRESH_PARAMETER.default))).to.deep.include({
           input: layout.input,
           output: layout.batchOutput,
+          checkpoint: layout.batchCheckpoint,
           topics: perTableOption(topicNames(prefix)),
+          full_refresh: false,
         });
+        expect(parse("batch", withFullRefresh("true"))).to.deep.include({ full_refresh: true });
         expect(parse("stream", lines.stream)).to.deep.include({
           source: "kinesis",
           output: layout.streamOutput,

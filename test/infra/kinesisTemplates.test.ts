@@ -1,6 +1,11 @@
 import { expect } from "chai";
-import { kinesisActionUri, kinesisRequestTemplate, streamRoutes } from "../../infra/kinesisTemplates";
-import { renderVtl } from "./vtl";
+import {
+  KINESIS_CLIENT_ERROR_RESPONSE_TEMPLATE,
+  kinesisActionUri,
+  kinesisRequestTemplate,
+  streamRoutes,
+} from "../../infra/kinesisTemplates";
+import { escapeJavaScript, renderVtl } from "./vtl";
 
 const decode = (data: string) => JSON.parse(Buffer.from(data, "base64").toString("utf8")) as unknown;
 
@@ -75,7 +80,57 @@ describe("Kinesis request templates", () => {
     expect((JSON.parse(rendered) as { StreamName: string }).StreamName).to.equal("pinpipe-dev-geo");
   });
 
-  it("DescribeStream, CreateStream, DeleteStream and ListStreams bodies", () => {
+  // A key with a `"` must stay one JSON string: unescaped, `k", "ExplicitHashKey": "1` would add a field that
+  // steers the record to a chosen shard (and `StreamName` would pick a stream). Escaping per the API Gateway
+  // developer guide's $util reference ($util.escapeJavaScript, then `\'` back to `'` for JSON).
+  const hostileKeys = [
+    'k", "ExplicitHashKey": "1',
+    'k", "StreamName": "someone-elses-stream',
+    'it\'s \\ a "key" / with\nnewline and émoji 🧀',
+    "\\'",
+  ];
+  for (const key of hostileKeys) {
+    it(`PutRecord and PutRecords keep the partition key ${JSON.stringify(key)} one string, adding no field`, () => {
+      const single = JSON.parse(
+        renderVtl(kinesisRequestTemplate("PutRecord"), {
+          body: JSON.stringify({ Data: geoRow, PartitionKey: key }),
+          pathParams: { "stream-name": "pinpipe-dev-geo" },
+        }),
+      ) as Record<string, unknown>;
+      expect(Object.keys(single).sort()).to.deep.equal(["Data", "PartitionKey", "StreamName"]);
+      expect(single.PartitionKey).to.equal(key);
+      expect(single.StreamName).to.equal("pinpipe-dev-geo");
+      const batch = JSON.parse(
+        renderVtl(kinesisRequestTemplate("PutRecords"), {
+          body: JSON.stringify({ Records: [{ Data: geoRow, PartitionKey: key }] }),
+          pathParams: { "stream-name": "pinpipe-dev-geo" },
+        }),
+      ) as { Records: Record<string, unknown>[] };
+      expect(Object.keys(batch).sort()).to.deep.equal(["Records", "StreamName"]);
+      expect(Object.keys(batch.Records[0]).sort()).to.deep.equal(["Data", "PartitionKey"]);
+      expect(batch.Records[0].PartitionKey).to.equal(key);
+    });
+  }
+
+  it("a Kinesis throttling answer (HTTP 400) leaves the API as 429 with its body; other 4xx stay as they are", () => {
+    // Kinesis answers throttling with 400 and this __type (its API reference, PutRecord "Errors").
+    for (const type of ["ProvisionedThroughputExceededException", "KMSThrottlingException"]) {
+      const context: Record<string, unknown> = {};
+      const body = JSON.stringify({ __type: type, message: "Rate exceeded for shard" });
+      const rendered = renderVtl(KINESIS_CLIENT_ERROR_RESPONSE_TEMPLATE, { body, context });
+      expect(context).to.deep.equal({ responseOverride: { status: 429 } });
+      expect(JSON.parse(rendered)).to.deep.equal(JSON.parse(body));
+    }
+    const context: Record<string, unknown> = {};
+    const rendered = renderVtl(KINESIS_CLIENT_ERROR_RESPONSE_TEMPLATE, {
+      body: JSON.stringify({ __type: "ResourceNotFoundException", message: "no stream" }),
+      context,
+    });
+    expect(context).to.deep.equal({});
+    expect(JSON.parse(rendered)).to.have.property("__type", "ResourceNotFoundException");
+  });
+
+  it("DescribeStream, CreateStream and DeleteStream bodies", () => {
     const path = { body: "", pathParams: { "stream-name": "pinpipe-dev-user" } };
     expect(JSON.parse(renderVtl(kinesisRequestTemplate("DescribeStream"), path))).to.deep.equal({
       StreamName: "pinpipe-dev-user",
@@ -87,13 +142,11 @@ describe("Kinesis request templates", () => {
       StreamName: "pinpipe-dev-user",
       StreamModeDetails: { StreamMode: "ON_DEMAND" },
     });
-    expect(JSON.parse(renderVtl(kinesisRequestTemplate("ListStreams"), { body: "" }))).to.deep.equal({});
   });
 
-  it("routes: create and delete exist only when allowed; action URIs name the Kinesis action", () => {
+  it("routes: no account-wide ListStreams; create and delete only when allowed; URIs name the action", () => {
     const key = (route: { httpMethod: string; path: string }) => `${route.httpMethod} ${route.path}`;
     expect(streamRoutes(false).map(key)).to.deep.equal([
-      "GET streams",
       "GET streams/{stream-name}",
       "PUT streams/{stream-name}/record",
       "PUT streams/{stream-name}/records",
@@ -118,6 +171,11 @@ describe("the VTL test interpreter", () => {
   });
 
   it("rejects directives outside its subset", () => {
-    expect(() => renderVtl("#set($x = 1)", { body: "" })).to.throw(/unsupported directive/);
+    expect(() => renderVtl("#macro(x)", { body: "" })).to.throw(/unsupported directive/);
+    expect(() => renderVtl("#set($x = 1)", { body: "" })).to.throw(/unsupported #set/);
+  });
+
+  it("escapes like Commons Lang's escapeJavaScript", () => {
+    expect(escapeJavaScript(`a"b'c\\d/e\n\u00e9🧀`)).to.equal(`a\\"b\\'c\\\\d\\/e\\n\\u00E9\\uD83E\\uDDC0`);
   });
 });

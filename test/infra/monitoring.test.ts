@@ -2,11 +2,13 @@
 // stack's resources with its threshold from config, the dashboard naming real resources, the budget, the
 // Databricks jobs' notifications and run settings, default tags, and the hardening the policy pack asks for.
 import { expect } from "chai";
+import { CATALOG_TABLES } from "../../contract";
 import { alarmSpecs, AlarmTargets } from "../../infra/alarms";
 import { dashboardUrl, dashboardWidgets } from "../../infra/dashboard";
 import { mskClusterNameFromArn, sinkKeyPrefix } from "../../infra/monitoring";
 import { dagId, PROJECT } from "../../infra/names";
 import { mwaaLogGroupNames } from "../../infra/orchestration";
+import { s3SinkDeadLetterTopicName } from "../../infra/physicalNames";
 import { hardeningPolicies } from "../../infra/policy/hardening";
 import { S3_SINK_FILE_NAME_TEMPLATE } from "../../infra/s3SinkConfig";
 import { StackRun } from "./harness/stackRun";
@@ -120,6 +122,8 @@ for (const stack of STACKS) {
           })),
           msk: { clusterName: r.one("aws:msk/cluster:Cluster").inputs.clusterName as string },
           connectorName: r.one("aws:mskconnect/connector:Connector").inputs.name as string,
+          deadLetterTopic: s3SinkDeadLetterTopicName(prefix),
+          streamJobRunning: !config.databricks.streamJobPaused,
           dataBucket: {
             name: r.one("aws:s3/bucket:Bucket", "-data-lake-bucket").inputs.bucket as string,
             filterId: r.one("aws:s3/bucketMetric:BucketMetric").inputs.name as string,
@@ -143,7 +147,8 @@ for (const stack of STACKS) {
           expect(alarm.inputs.alarmActions, spec.key).to.deep.equal([topic.state.arn]);
           expect(alarm.inputs.okActions, spec.key).to.deep.equal([topic.state.arn]);
           expect(alarm.inputs.threshold, spec.key).to.equal(spec.threshold);
-          expect(alarm.inputs.alarmDescription, spec.key).to.contain(spec.configKey);
+          expect(alarm.inputs.alarmDescription, spec.key).to.contain(spec.configKey ?? "any data point");
+          expect(alarm.inputs.treatMissingData, spec.key).to.equal(spec.treatMissingData);
           if (spec.metric) {
             expect(alarm.inputs, spec.key).to.include({
               namespace: spec.metric.namespace,
@@ -160,7 +165,8 @@ for (const stack of STACKS) {
             });
           }
         }
-        expect(alarms.length).to.equal(stack === "dev" ? 15 : 16);
+        // Dev: its stream job is paused, so no not-read alarms; prod: one per stream. Both: the dead-letter alarm.
+        expect(alarms.length).to.equal(stack === "dev" ? 16 : 20);
       });
 
       it("alarm dimensions are this stack's resources (their recorded names and ids)", () => {
@@ -440,7 +446,7 @@ for (const stack of STACKS) {
           expect(group.inputs.retentionInDays, group.name).to.equal(stack === "dev" ? 30 : 365);
       });
 
-      it(`${stack === "prod" ? "the customer key encrypts" : "AWS managed keys encrypt"} the data bucket, the streams, MSK and the logs`, () => {
+      it(`${stack === "prod" ? "the customer key encrypts" : "AWS managed keys encrypt"} every store: buckets, streams, MSK, logs, volumes, topic, secret`, () => {
         const keys = r.all("aws:kms/key:Key");
         const dataEncryption = r.one(
           "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
@@ -469,23 +475,36 @@ for (const stack of STACKS) {
           for (const stream of streams) expect(stream.inputs.kmsKeyId).to.equal("alias/aws/kinesis");
           expect((cluster.inputs.encryptionInfo as Json).encryptionAtRestKmsKeyArn).to.equal(undefined);
         }
-        // The DAG bucket keeps SSE-S3 either way (MWAA reads it with its own role).
+        // The DAG bucket, the proxies' root volumes, the alarm topic and the Airflow secret follow the same key.
         const dagEncryption = r.one(
           "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
           "-orchestration-dags-encryption",
         );
-        expect(
-          ((dagEncryption.inputs.rules as Json[])[0].applyServerSideEncryptionByDefault as Json).sseAlgorithm,
-        ).to.equal("AES256");
+        const dagRule = (dagEncryption.inputs.rules as Json[])[0].applyServerSideEncryptionByDefault as Json;
+        const keyArn = stack === "prod" ? keys[0].state.arn : undefined;
+        expect(dagRule.sseAlgorithm).to.equal(stack === "prod" ? "aws:kms" : "AES256");
+        expect(dagRule.kmsMasterKeyId).to.equal(keyArn);
+        for (const instance of r.all("aws:ec2/instance:Instance"))
+          expect((instance.inputs.rootBlockDevice as Json).kmsKeyId).to.equal(keyArn);
+        expect(r.one("aws:sns/topic:Topic").inputs.kmsMasterKeyId).to.equal(keyArn);
+        expect(r.one("aws:secretsmanager/secret:Secret").inputs.kmsKeyId).to.equal(keyArn);
       });
 
-      it(`the data bucket is ${stack === "prod" ? "" : "not "}protected, and nothing else is`, () => {
+      it(`the data bucket and the declared tables are ${stack === "prod" ? "" : "not "}protected, and nothing else is`, () => {
         const protectedNames = run.resources
           .filter((resource) => resource.protect)
           .map((resource) => resource.name);
         if (stack === "prod") {
           expect(protectedNames).to.include.members([`${prefix}-data-lake-bucket`, `${prefix}-data-lake`]);
-          for (const name of protectedNames) expect(name).to.match(new RegExp(`^${prefix}-data-lake`));
+          const tables = run.resources.filter(
+            (resource) =>
+              resource.type === "databricks:index/sqlTable:SqlTable" &&
+              resource.inputs.tableType === "MANAGED",
+          );
+          expect(tables).to.have.length(CATALOG_TABLES.length);
+          for (const table of tables) expect(table.protect, table.name).to.equal(true);
+          for (const name of protectedNames.filter((name) => !tables.some((table) => table.name === name)))
+            expect(name).to.match(new RegExp(`^${prefix}-data-lake`));
         } else {
           expect(protectedNames).to.deep.equal([]);
         }

@@ -170,6 +170,12 @@ export const NAME_LIMITS: Record<string, NameLimit> = {
       "API Gateway API Reference, CreateUsagePlan: name (its limit not checked here: 1024 is a bound of this table, not the service's)",
     confirmed: false,
   },
+  "aws:wafv2/webAcl:WebAcl": {
+    property: "name",
+    maxLength: 128,
+    source: "WAFV2 API Reference, CreateWebACL: Name, length 1-128, pattern ^[\\w\\-]+$",
+    confirmed: false,
+  },
   "aws:apigateway/vpcLink:VpcLink": {
     property: "name",
     maxLength: 1024,
@@ -265,6 +271,20 @@ export const NAME_LIMITS: Record<string, NameLimit> = {
     source: "Databricks, Unity Catalog names: up to 255 characters",
     confirmed: false,
   },
+  "databricks:index/sqlTable:SqlTable": {
+    property: "name",
+    maxLength: 255,
+    pattern: /^[a-z0-9_]+$/,
+    source:
+      "Databricks, Unity Catalog requirements, securable object naming: up to 255 characters, stored lower case (tables and views alike)",
+    confirmed: true,
+  },
+  "databricks:index/sqlEndpoint:SqlEndpoint": {
+    property: "name",
+    maxLength: 99,
+    source: "Databricks SQL Warehouses API, create: name unique within an org, less than 100 characters",
+    confirmed: true,
+  },
   "databricks:index/job:Job": {
     property: "name",
     maxLength: 4096,
@@ -312,6 +332,9 @@ const NO_PHYSICAL_NAME = new Set([
   "aws:apigateway/methodSettings:MethodSettings",
   "aws:apigateway/usagePlanKey:UsagePlanKey",
   "aws:apigateway/account:Account",
+  // A grant names no object of its own: it gives a principal privileges on a securable.
+  "databricks:index/grant:Grant",
+  "aws:wafv2/webAclAssociation:WebAclAssociation",
   "aws:kms/key:Key",
   "aws:sns/topicPolicy:TopicPolicy",
   "aws:sns/topicSubscription:TopicSubscription",
@@ -326,6 +349,8 @@ const NO_PHYSICAL_NAME = new Set([
   "aws:secretsmanager/secretVersion:SecretVersion",
   "databricks:index/file:File",
   "databricks:index/workspaceFile:WorkspaceFile",
+  "databricks:index/directory:Directory",
+  "databricks:index/permissions:Permissions",
   "databricks:index/mount:Mount",
   "databricks:index/instanceProfile:InstanceProfile",
 ]);
@@ -421,6 +446,7 @@ describe("physical names fit their services' limits", function () {
             [`${PROJECT}:databricksStorage`]: "mount",
             [`${PROJECT}:databricksCrossAccountRoleName`]: "dbx-cross-account",
             [`${PROJECT}:manageApiGatewayAccount`]: "true",
+            [`${PROJECT}:apiLoggingRoleExists`]: "false",
           },
           secretKeys: [],
         }),

@@ -269,7 +269,7 @@ describe("CrossGuard policy pack", () => {
     expect(file.runtime).to.deep.equal({ name: "nodejs", options: { typescript: true } });
     expect(file.main).to.equal("index.ts");
     expect(readFileSync(path.join(__dirname, "..", "..", "infra", "policy", "index.ts"), "utf8")).to.match(
-      /new PolicyPack\("pinterest-pipeline-security", \{ policies: \[\.\.\.policies, \.\.\.hardeningPolicies\] \}\)/,
+      /new PolicyPack\("pinterest-pipeline-security", \{\s*policies: \[\.\.\.policies, \.\.\.hardeningPolicies, \.\.\.securityPolicies\],?\s*\}\)/,
     );
   });
 });

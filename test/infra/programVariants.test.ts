@@ -48,8 +48,12 @@ describe("program variants (mocks)", function () {
       );
     });
 
-    it("declares no Unity Catalog object", () => {
+    // Without databricksCatalog the jobs write path tables under the mount: no declared table, view or warehouse
+    // (docs/deploying.md, "The catalog and the serving views").
+    it("declares no Unity Catalog object, table, view or SQL warehouse", () => {
       for (const type of [
+        "databricks:index/sqlTable:SqlTable",
+        "databricks:index/sqlEndpoint:SqlEndpoint",
         "databricks:index/storageCredential:StorageCredential",
         "databricks:index/credential:Credential",
         "databricks:index/externalLocation:ExternalLocation",
@@ -99,6 +103,19 @@ describe("program variants (mocks)", function () {
       }
     });
 
+    it("destroy removes the wheel folders: the stack's workspace folder is declared and deleted recursively", () => {
+      // terraform-provider-databricks workspace/resource_workspace_file.go: Create makes missing parent folders
+      // (MkdirsByPath), Delete removes the file only (Recursive: false), so the digest folders would stay.
+      const wheel = one("databricks:index/workspaceFile:WorkspaceFile", "-wheel");
+      const folder = one("databricks:index/directory:Directory", "-workspace-dir");
+      expect(folder.inputs).to.deep.equal({
+        path: "/Shared/pinterest-pipeline/pinpipe-dev",
+        deleteRecursive: true,
+      });
+      expect((wheel.inputs.path as string).startsWith(`${folder.inputs.path as string}/`)).to.equal(true);
+      expect(wheel.dependsOn).to.include(`databricks:index/directory:Directory::${folder.name}`);
+    });
+
     it("every path the jobs get lies under the mount (dbfs:/mnt/...), and no service credential is named", () => {
       const uri = mountUri("pinpipe-dev");
       const parameters = (suffix: string) =>
@@ -107,10 +124,31 @@ describe("program variants (mocks)", function () {
       const option = (list: string[], name: string) => list[list.indexOf(name) + 1];
       expect(option(parameters("-batch-job"), "--input")).to.equal(uri);
       expect(option(parameters("-batch-job"), "--output")).to.equal(`${uri}/delta/batch`);
+      expect(option(parameters("-batch-job"), "--checkpoint")).to.equal(`${uri}/checkpoints/batch`);
       expect(option(parameters("-stream-job"), "--output")).to.equal(`${uri}/delta/stream`);
       expect(option(parameters("-stream-job"), "--checkpoint")).to.equal(`${uri}/checkpoints/stream`);
       expect(parameters("-stream-job")).not.to.include("--service-credential");
     });
+  });
+
+  it("without the account's logging role (neither managed nor declared) the stage logs nothing, and the up says so", async () => {
+    // Access logs and execution logs both need API Gateway's account CloudWatch role; a stage asking for either
+    // without it fails to create ("CloudWatch Logs role ARN must be set in account settings to enable logging",
+    // AWS API Gateway developer guide "Set up CloudWatch logging for REST APIs"; anomalyco/sst#1556).
+    const run = await runStack("dev", {
+      values: { ...userSet, [`${PROJECT}:manageApiGatewayAccount`]: "false" },
+      secretKeys: [],
+    });
+    const stage = run.resources.find((resource) => resource.type === "aws:apigateway/stage:Stage");
+    expect(stage?.inputs.accessLogSettings).to.equal(undefined);
+    const settings = run.resources.find(
+      (resource) => resource.type === "aws:apigateway/methodSettings:MethodSettings",
+    )?.inputs.settings as Json;
+    expect(settings.loggingLevel).to.equal("OFF");
+    expect(
+      run.resources.filter((resource) => resource.type === "aws:apigateway/account:Account"),
+    ).to.deep.equal([]);
+    expect(run.stderr).to.contain("warning: [runtime] the API stage writes no access or execution logs");
   });
 
   it("mskMode: serverless stops the program with one line naming the key and the fix", async () => {
@@ -143,6 +181,18 @@ describe("program variants (mocks)", function () {
     expect(message).to.contain(
       `config "${PROJECT}:databricksHost" is required: run \`pulumi config set databricksHost`,
     );
+    expect(message).not.to.contain("\n");
+  });
+
+  it("without a built plugins.zip the program refuses to deploy MWAA, in one line naming the build command", async () => {
+    let message = "";
+    try {
+      await runStack("dev", { values: userSet, secretKeys: [], withoutMwaaPlugins: true });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).to.contain("MWAA plugins.zip");
+    expect(message).to.contain("run `npm run build:mwaa-plugins` before `pulumi up`");
     expect(message).not.to.contain("\n");
   });
 });

@@ -41,6 +41,8 @@ describe("component helpers", () => {
       maxTasks: 3,
       writerRoleArn: "arn:aws:iam::1:role/writer",
       sessionName: "p-s3-sink",
+      deadLetterTopic: "p.s3-sink.dead-letter",
+      deadLetterReplicationFactor: 2,
     });
     expect(config).to.include({
       topics: "p.pin,p.geo",

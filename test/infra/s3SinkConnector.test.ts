@@ -12,6 +12,8 @@ const config = s3SinkConnectorConfig({
   maxTasks: 3,
   writerRoleArn: "arn:aws:iam::123456789012:role/pinpipe-dev-batch-s3-sink-writer-abcdefg",
   sessionName: "pinpipe-dev-s3-sink",
+  deadLetterTopic: "pinpipe-dev.s3-sink.dead-letter",
+  deadLetterReplicationFactor: 2,
 });
 
 /** Keys Kafka Connect itself reads (SinkConnectorConfig / ConnectorConfig of Apache Kafka). */
@@ -24,6 +26,9 @@ const CONNECT_KEYS = [
   "value.converter.schemas.enable",
   "errors.tolerance",
   "errors.log.enable",
+  "errors.deadletterqueue.topic.name",
+  "errors.deadletterqueue.topic.replication.factor",
+  "errors.deadletterqueue.context.headers.enable",
 ];
 
 /**
@@ -104,6 +109,21 @@ describe("S3 sink configuration against Aiven's connector 2.15.0", () => {
     expect(["avro", "csv", "json", "jsonl", "parquet"]).to.include(config["format.output.type"]);
     expect(["none", "base64"]).to.include(config["format.output.fields.value.encoding"]);
     expect(["none", "gzip", "snappy", "zstd"]).to.include(config["file.compression.type"]);
+  });
+
+  it("a record the converter rejects goes to the dead-letter topic, with its error in the headers, not nowhere", () => {
+    // Kafka Connect's sink settings (apache/kafka SinkConnectorConfig at 3.7, the MSK Connect version pinned
+    // by kafkaConnectVersion; KIP-298): with errors.tolerance=all and no errors.deadletterqueue.topic.name the
+    // failed record is only logged and skipped ("The topic name is blank by default, which means that no
+    // messages are to be recorded in the DLQ"). The replication factor is used only if Connect creates the
+    // topic; the program creates it, with the topics' factor.
+    expect(config).to.include({
+      "errors.tolerance": "all",
+      "errors.deadletterqueue.topic.name": "pinpipe-dev.s3-sink.dead-letter",
+      "errors.deadletterqueue.topic.replication.factor": "2",
+      "errors.deadletterqueue.context.headers.enable": "true",
+    });
+    expect(config.topics.split(",")).not.to.include(config["errors.deadletterqueue.topic.name"]);
   });
 
   it("the file name template uses only variables the topic-partition grouper supports", () => {

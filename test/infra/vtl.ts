@@ -1,21 +1,25 @@
 // A small interpreter of the API Gateway mapping-template (Velocity) subset our templates use:
-// references with properties and method calls ($input.path/json/params, $util.base64Encode, $foreach.index,
-// $foreach.hasNext, loop variables), single- and double-quoted (interpolated) string arguments,
-// #foreach($x in ...) ... #end and #if(...) ... #else ... #end. Anything else is an error, so a template
-// that strays from the subset fails its test instead of passing unchecked.
+// references with properties and method calls ($input.path/json/params, $util.base64Encode,
+// $util.escapeJavaScript, the Java string methods replaceAll and matches, $foreach.index, $foreach.hasNext, loop
+// variables), single- and double-quoted (interpolated) string arguments, #foreach($x in ...) ... #end,
+// #if(...) ... #else ... #end and #set($context.<path> = <integer>) (a response override). Anything else is an
+// error, so a template that strays from the subset fails its test instead of passing unchecked.
 
 export interface VtlRequest {
   body: string;
   pathParams?: Record<string, string>;
   queryParams?: Record<string, string>;
   headers?: Record<string, string>;
+  /** `$context`, where #set writes overrides (e.g. responseOverride.status). */
+  context?: Record<string, unknown>;
 }
 
 type Node =
   | { kind: "text"; text: string }
   | { kind: "ref"; ref: Ref }
   | { kind: "foreach"; variable: string; source: Ref; body: Node[] }
-  | { kind: "if"; condition: Ref; then: Node[]; otherwise: Node[] };
+  | { kind: "if"; condition: Ref; then: Node[]; otherwise: Node[] }
+  | { kind: "set"; target: Ref; value: number };
 
 type Arg =
   | { kind: "literal"; value: string | number }
@@ -45,7 +49,7 @@ class Parser {
     };
     while (this.pos < this.src.length) {
       const rest = this.src.slice(this.pos);
-      const directive = /^#(foreach|if|else|end)\b/.exec(rest);
+      const directive = /^#(foreach|if|else|end|set)\b/.exec(rest);
       if (directive) {
         flush();
         const name = directive[1];
@@ -72,6 +76,14 @@ class Parser {
             otherwise = rest.nodes;
           } else if (then.end !== "end") throw new Error("#if without #end");
           nodes.push({ kind: "if", condition, then: then.nodes, otherwise });
+        } else if (name === "set") {
+          this.expect("(");
+          const target = this.ref();
+          const assigned = /^ = ([0-9]+)\)\n?/.exec(this.src.slice(this.pos));
+          if (target.root !== "context" || !assigned)
+            throw new Error(`unsupported #set at ${this.pos}: only #set($context.<path> = <integer>)`);
+          this.pos += assigned[0].length;
+          nodes.push({ kind: "set", target, value: Number(assigned[1]) });
         } else throw new Error(`unexpected #${name} at ${this.pos}`);
         continue;
       }
@@ -145,6 +157,27 @@ class Parser {
   }
 }
 
+/**
+ * `$util.escapeJavaScript`: Apache Commons Lang's StringEscapeUtils.escapeJavaScript, which API Gateway's `$util`
+ * reference names: `"`, `'`, `\\` and `/` get a backslash, control characters their short escape or \\uXXXX, and
+ * every character above 0x7f a \\uXXXX escape.
+ */
+export function escapeJavaScript(text: string): string {
+  const short: Record<string, string> = { "\b": "\\b", "\n": "\\n", "\t": "\\t", "\f": "\\f", "\r": "\\r" };
+  let out = "";
+  for (const ch of text) {
+    const code = ch.codePointAt(0) as number;
+    if (ch === '"' || ch === "'" || ch === "\\" || ch === "/") out += `\\${ch}`;
+    else if (short[ch]) out += short[ch];
+    else if (code < 0x20 || code > 0x7f) {
+      // Java strings are UTF-16: a character above 0xffff is escaped as its two surrogates.
+      for (const unit of ch.length === 2 ? [ch.charCodeAt(0), ch.charCodeAt(1)] : [code])
+        out += `\\u${unit.toString(16).toUpperCase().padStart(4, "0")}`;
+    } else out += ch;
+  }
+  return out;
+}
+
 /** `$`, `$.a.b`, `$.a[0].b`, `$['a']` against a parsed JSON body. */
 export function jsonPath(root: unknown, path: string): unknown {
   if (!path.startsWith("$")) throw new Error(`JSONPath "${path}" must start with $`);
@@ -188,7 +221,17 @@ export function renderVtl(template: string, request: VtlRequest): string {
     params: (name: string) =>
       request.pathParams?.[name] ?? request.queryParams?.[name] ?? lowerHeaders[name.toLowerCase()] ?? "",
   };
-  const util = { base64Encode: (text: unknown) => Buffer.from(print(text), "utf8").toString("base64") };
+  const context = request.context ?? {};
+  const util = {
+    base64Encode: (text: unknown) => Buffer.from(print(text), "utf8").toString("base64"),
+    escapeJavaScript: (text: unknown) => escapeJavaScript(print(text)),
+  };
+  /** java.lang.String methods the templates call, with Java's regular-expression semantics. */
+  const stringMethods: Record<string, (self: string, ...args: unknown[]) => unknown> = {
+    replaceAll: (self, regex, replacement) =>
+      self.replace(new RegExp(String(regex), "g"), String(replacement)),
+    matches: (self, regex) => new RegExp(`^(?:${String(regex)})$`).test(self),
+  };
 
   const arg = (a: Arg): unknown =>
     a.kind === "literal" ? a.value : a.kind === "ref" ? evaluate(a.ref) : render(a.nodes);
@@ -197,11 +240,16 @@ export function renderVtl(template: string, request: VtlRequest): string {
     if (ref.root === "input") value = input;
     else if (ref.root === "util") value = util;
     else if (ref.root === "foreach") value = loops[loops.length - 1];
+    else if (ref.root === "context") value = context;
     else if (vars.has(ref.root)) value = vars.get(ref.root);
     else throw new Error(`unknown reference $${ref.root}`);
     for (const step of ref.steps) {
       const target = value as Record<string, unknown> | undefined;
-      if (step.args) {
+      if (step.args && typeof value === "string") {
+        const method = stringMethods[step.name];
+        if (!method) throw new Error(`$${ref.root}: no string method ${step.name}()`);
+        value = method(value, ...step.args.map(arg));
+      } else if (step.args) {
         const method = target?.[step.name];
         if (typeof method !== "function") throw new Error(`$${ref.root}: no method ${step.name}()`);
         value = (method as (...args: unknown[]) => unknown)(...step.args.map(arg));
@@ -215,6 +263,13 @@ export function renderVtl(template: string, request: VtlRequest): string {
         switch (node.kind) {
           case "text":
             return node.text;
+          case "set": {
+            const path = node.target.steps.map((step) => step.name);
+            let at = context;
+            for (const key of path.slice(0, -1)) at = (at[key] ??= {}) as Record<string, unknown>;
+            at[path[path.length - 1]] = node.value;
+            return "";
+          }
           case "ref":
             return print(evaluate(node.ref));
           case "if": {

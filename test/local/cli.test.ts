@@ -16,10 +16,22 @@ const ROOT = path.resolve(__dirname, "../..");
 
 describe("local CLI: flags", () => {
   const good: { argv: string[]; expect: Record<string, unknown> }[] = [
-    { argv: [], expect: { command: "up", posts: 2000, keep: false, json: false } },
+    { argv: [], expect: { command: "run", posts: 2000, keep: false, json: false, sparkUi: false } },
     {
-      argv: ["--posts", "12000", "--keep", "--json"],
-      expect: { command: "up", posts: 12000, keep: true, json: true },
+      argv: ["--posts", "12000", "--keep", "--json", "--spark-ui"],
+      expect: { command: "run", posts: 12000, keep: true, json: true, sparkUi: true },
+    },
+    { argv: ["up", "--port-base", "0"], expect: { command: "up", portBase: 0 } },
+    { argv: ["restart", "kafka"], expect: { command: "restart", component: "kafka" } },
+    { argv: ["peek", "local.pin"], expect: { command: "peek", peekName: "local.pin", records: 10 } },
+    {
+      argv: ["peek", "local-geo", "-n", "3"],
+      expect: { command: "peek", peekName: "local-geo", records: 3 },
+    },
+    { argv: ["jobs", "--batch-only"], expect: { command: "jobs", only: "batch" } },
+    {
+      argv: ["jobs", "--stream-only", "--spark-ui"],
+      expect: { command: "jobs", only: "stream", sparkUi: true },
     },
     { argv: ["status", "--json"], expect: { command: "status", json: true } },
     { argv: ["logs"], expect: { command: "logs", follow: false } },
@@ -36,6 +48,10 @@ describe("local CLI: flags", () => {
     { argv: ["--port-base", "0"], expect: { portBase: 0 } },
     { argv: ["-h"], expect: { help: true } },
     { argv: ["status", "--version"], expect: { version: true } },
+    {
+      argv: ["query", "SELECT * FROM pin_now", "--json"],
+      expect: { command: "query", sql: "SELECT * FROM pin_now", json: true },
+    },
   ];
   for (const c of good) {
     it(`accepts ${c.argv.join(" ") || "(nothing)"}`, () => {
@@ -44,16 +60,27 @@ describe("local CLI: flags", () => {
   }
 
   const bad: { argv: string[]; message: RegExp }[] = [
-    { argv: ["start"], message: /unknown command "start": use up, status, logs, jobs or down/ },
+    {
+      argv: ["start"],
+      message: /unknown command "start": use one of: run up status logs jobs restart peek query down$/,
+    },
+    { argv: ["peek"], message: /peek needs a topic or stream name/ },
+    { argv: ["peek", "local.pin", "-n", "0"], message: /-n needs a whole number from 1 to 10000/ },
+    { argv: ["jobs", "--batch-only", "--stream-only"], message: /--batch-only or --stream-only, not both/ },
+    { argv: ["--batch-only"], message: /--batch-only does not apply to run \(only to jobs\)/ },
+    { argv: ["status", "-n", "2"], message: /-n does not apply to status \(only to peek\)/ },
     { argv: ["--posts", "0"], message: /--posts needs a whole number from 1 to 10000000 \(got "0"\)/ },
     { argv: ["--posts"], message: /--posts needs a whole number .* \(got nothing\)/ },
     { argv: ["--bogus"], message: /unknown flag "--bogus"/ },
     { argv: ["status", "--follow"], message: /--follow does not apply to status \(only to logs\)/ },
-    { argv: ["logs", "--posts", "5"], message: /--posts does not apply to logs \(only to up\)/ },
+    { argv: ["logs", "--posts", "5"], message: /--posts does not apply to logs \(only to run\)/ },
     { argv: ["status", "extra"], message: /unexpected argument "extra"/ },
     { argv: ["--port-base", "80"], message: /--port-base must be 0 or at least 1024/ },
     { argv: ["--prefix", "Bad_Prefix"], message: /prefix "Bad_Prefix" is invalid/ },
     { argv: ["--state-dir"], message: /--state-dir needs a value/ },
+    { argv: ["query"], message: /query needs the SQL, e\.g\. npm run local -- query "SELECT/ },
+    { argv: ["query", "--json"], message: /query needs the SQL/ },
+    { argv: ["query", "SELECT 1", "--posts", "3"], message: /--posts does not apply to query/ },
   ];
   for (const c of bad) {
     it(`refuses ${c.argv.join(" ")} with a usage error`, () => {
@@ -96,7 +123,10 @@ describe("local CLI: --help and --version answer before anything is installed", 
 
   const refused: [string[], string][] = [
     [["--bogus"], 'local: unknown flag "--bogus"'],
-    [["start"], 'local: unknown command "start": use up, status, logs, jobs or down'],
+    [
+      ["start"],
+      'local: unknown command "start": use one of: run up status logs jobs restart peek query down',
+    ],
     [["status", "--jsn"], 'local: unknown flag "--jsn"'],
   ];
   for (const [argv, line] of refused) {
@@ -113,8 +143,8 @@ describe("local CLI: --help and --version answer before anything is installed", 
 
   it("every flag the usage lists passes the early check and local/cli.ts's parser", function () {
     this.timeout(20_000);
-    const flags = [...USAGE.matchAll(/^ {2}(?:(-[a-z]), )?(--[a-z-]+)/gm)]
-      .flatMap((m) => [m[2], m[1]])
+    const flags = [...USAGE.matchAll(/^ {2}(-[a-z]|--[a-z-]+)(?:, (--[a-z-]+))?/gm)]
+      .flatMap((m) => [m[1], m[2]])
       .filter(Boolean);
     expect(flags).to.include.members([
       "--posts",
@@ -125,6 +155,10 @@ describe("local CLI: --help and --version answer before anything is installed", 
       "--help",
       "-h",
       "--version",
+      "--batch-only",
+      "--stream-only",
+      "--spark-ui",
+      "-n",
     ]);
     const valueOf: Record<string, string> = {
       "--posts": "5",
@@ -132,10 +166,17 @@ describe("local CLI: --help and --version answer before anything is installed", 
       "--state-dir": "d",
       "--prefix": "abc",
       "--port-base": "0",
+      "-n": "5",
     };
-    const commandOf: Record<string, string> = { "--follow": "logs", "-f": "logs" };
+    const commandOf: Record<string, string[]> = {
+      "--follow": ["logs"],
+      "-f": ["logs"],
+      "--batch-only": ["jobs"],
+      "--stream-only": ["jobs"],
+      "-n": ["peek", "local.pin"],
+    };
     for (const flag of flags) {
-      const argv = [commandOf[flag] ?? "up", flag, ...(valueOf[flag] ? [valueOf[flag]] : [])];
+      const argv = [...(commandOf[flag] ?? ["run"]), flag, ...(valueOf[flag] ? [valueOf[flag]] : [])];
       // With an empty PATH the install cannot start: the run ends there (exit 127), not at the early check (exit 2).
       const result = spawnSync("/bin/bash", [path.join(ROOT, "tools/local.sh"), ...argv], {
         encoding: "utf8",

@@ -11,7 +11,7 @@ import { reportSections } from "../../local/report/charts";
 import { chartStates, openReport } from "../../local/report/browser";
 import { GOLD_SHAPES } from "../../local/report/gold";
 import { escapeHtml, readEcharts, renderReport, scriptJson } from "../../local/report/html";
-import { findTables, readReportData } from "../../local/report/lake";
+import { findTables, readReportData, rowsMissingFrom } from "../../local/report/lake";
 import { writeReport } from "../../local/report/write";
 import { JOBS_PYTHON } from "../../local/run-tool";
 import type { HopCounts } from "../../local/verdict";
@@ -61,6 +61,8 @@ function counts(): HopCounts {
     source: same(100),
     batch: {
       accepted: same(100),
+      acceptedKeys: same(100),
+      sourceAccepted: same(100),
       kafka: same(104),
       s3: same(104),
       silver: { pin: 98, geo: 100, user: 100 },
@@ -68,6 +70,8 @@ function counts(): HopCounts {
     },
     stream: {
       accepted: same(100),
+      acceptedKeys: same(100),
+      sourceAccepted: same(100),
       kinesis: same(100),
       delta: { pin: 100, geo: 90, user: 100 },
       quarantined: same(0),
@@ -93,7 +97,7 @@ function fullData(): ReportData {
       ],
       verdict: {
         ok: false,
-        line: "verdict: FAILED, records lost at stream kinesis → delta geo 90/100 (lost 10)",
+        line: "verdict: FAILED, stream kinesis → delta geo 90/100 (10 lost)",
       },
     },
   };
@@ -153,6 +157,44 @@ describe("report: content", () => {
       .and.match(/No record was quarantined/);
   });
 
+  it("shows where the gold tables and their _now views differ, row by row", () => {
+    const [name] = GOLD_TABLES;
+    const sections = reportSections({
+      ...fullData(),
+      asOfNow: {
+        streamOnly: { pin: 3, geo: 3, user: 0 },
+        differences: [
+          {
+            table: name,
+            batchOnly: [{ country: "Chad", category: "art", category_count: 2 }],
+            nowOnly: [{ country: "Chad", category: "travel", category_count: 3 }],
+          },
+          { table: GOLD_TABLES[1], batchOnly: [], nowOnly: [] },
+        ],
+      },
+    });
+    const section = sections.find((s) => s.id === "as-of-now")!;
+    expect(section.notes[0]).to.include("pin 3, geo 3, user 0");
+    expect(section.tables).to.have.length(1);
+    expect(section.tables[0].caption).to.equal(`${name}: 1 rows only in the batch view, 1 only as of now`);
+    expect(section.tables[0].rows).to.deep.equal([
+      ["Chad", "art", "2", "gold (batch)"],
+      ["Chad", "travel", "3", `${name}_now`],
+    ]);
+  });
+
+  it("diffs rows whatever the order of their keys", () => {
+    expect(
+      rowsMissingFrom(
+        [
+          { a: 1, b: 2.5 },
+          { a: 2, b: 1 },
+        ],
+        [{ b: 2.5, a: 1 }],
+      ),
+    ).to.deep.equal([{ a: 2, b: 1 }]);
+  });
+
   it("escapes text and keeps script data inert", () => {
     expect(escapeHtml(`<b a="1">&'`)).to.equal("&lt;b a=&quot;1&quot;&gt;&amp;&#39;");
     expect(scriptJson({ s: "</script><!--" })).to.equal('{"s":"\\u003c/script>\\u003c!--"}');
@@ -185,26 +227,20 @@ describe("report: in headless Chromium", function () {
         expect(chart.marks, `${chart.id} marks`).to.be.greaterThan(10);
       }
       const text = await opened.page.textContent("body");
-      expect(text).to.include("verdict: FAILED, records lost at stream kinesis → delta geo 90/100");
+      expect(text).to.include("verdict: FAILED, stream kinesis → delta geo 90/100");
     } finally {
       await opened.browser.close();
     }
   });
 
   it("reads a lake's Delta tables wherever they sit below it", async () => {
-    // A Delta table as the protocol defines it: a commit file with protocol, metaData and add actions, and the Parquet
-    // file it adds (https://github.com/delta-io/delta/blob/master/PROTOCOL.md#add-file-and-remove-file).
+    // Delta tables written by delta-rs (the `deltalake` package), as another engine than the jobs' Spark would.
     const lake = path.join(dir, "lake");
     const script = `
-import json, os, sys, pyarrow as pa, pyarrow.parquet as pq
+import os, sys, pyarrow as pa
+from deltalake import write_deltalake
 def table(path, columns):
-    os.makedirs(os.path.join(path, "_delta_log"), exist_ok=True)
-    pq.write_table(pa.table(columns), os.path.join(path, "part-0.parquet"))
-    actions = [{"protocol": {"minReaderVersion": 1, "minWriterVersion": 2}},
-               {"metaData": {"id": "t", "format": {"provider": "parquet", "options": {}}, "schemaString": "{}", "partitionColumns": [], "configuration": {}}},
-               {"add": {"path": "part-0.parquet", "partitionValues": {}, "size": 1, "modificationTime": 0, "dataChange": True}}]
-    with open(os.path.join(path, "_delta_log", "00000000000000000000.json"), "w") as f:
-        f.write("\\n".join(json.dumps(a) for a in actions))
+    write_deltalake(path, pa.table(columns))
 lake, gold, quarantine = sys.argv[1], sys.argv[2], sys.argv[3]
 table(os.path.join(lake, "copied", "gold", gold), {"post_year": [2019, 2020], "category": ["art", "travel"], "category_count": [3, 5]})
 table(os.path.join(lake, "copied", quarantine), {"table": ["pin", "pin", "geo"], "source": ["t", "t", "t"], "reason": ["bad", "bad", "worse"], "payload": ["", "", ""]})

@@ -57,7 +57,10 @@ def _local_session(app_name: str) -> SparkSession:
         .config("spark.default.parallelism", "4")
         .config("spark.driver.bindAddress", "127.0.0.1")
         .config("spark.driver.host", "127.0.0.1")
-        .config("spark.ui.enabled", "false")
+        # PINTEREST_JOBS_UI=1: the Spark UI on 127.0.0.1:4040 while the session runs (off by default: it costs
+        # a few seconds of a short local run).
+        .config("spark.ui.enabled", "true" if os.environ.get("PINTEREST_JOBS_UI") == "1" else "false")
+        .config("spark.ui.port", "4040")
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.session.timeZone", SESSION_TIME_ZONE)
         # The batch job caches the cleaned records and the silver rows; 1M posts need about 1 GB of it, which a 2 GB
@@ -65,6 +68,13 @@ def _local_session(app_name: str) -> SparkSession:
         .config("spark.driver.memory", os.environ.get("PINTEREST_JOBS_DRIVER_MEMORY", "4g"))
         .config("spark.databricks.delta.snapshotPartitions", "2")
     )
+    # PINTEREST_JOBS_EVENT_LOG=DIR: Spark's event log, which a History Server shows after the run (docs/local-mode.md).
+    event_log = os.environ.get("PINTEREST_JOBS_EVENT_LOG")
+    if event_log:
+        Path(event_log).mkdir(parents=True, exist_ok=True)
+        builder = builder.config("spark.eventLog.enabled", "true").config(
+            "spark.eventLog.dir", Path(event_log).resolve().as_uri()
+        )
     jars = _cached_delta_jars(ivy_dir)
     if jars:
         builder = builder.config("spark.jars", ",".join(str(jar) for jar in jars))

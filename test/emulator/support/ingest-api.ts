@@ -31,12 +31,16 @@ export interface Incoming {
   number: number;
   /** Target and keys of the records: the same for a retry of the same request. */
   signature: string;
+  headers: http.IncomingHttpHeaders;
+  body: string;
 }
 
 /** What to do with a request: accept it, answer with an error, drop the connection, or refuse some entries. */
 export type Action =
   | { kind: "accept" }
   | { kind: "status"; status: number }
+  /** Answer with this status and JSON body (e.g. Kinesis' own error answer passed on by the API). */
+  | { kind: "answer"; status: number; body: unknown }
   | { kind: "drop" }
   | { kind: "refuse"; positions: number[] };
 
@@ -166,11 +170,17 @@ export async function startIngestApi(
         count: entries.length,
         number: requests.length + 1,
         signature: `${target}:${keys}`,
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString("utf8"),
       };
       requests.push(incoming);
       const action = decide(incoming);
       if (action.kind === "drop") {
         req.socket.destroy();
+        return;
+      }
+      if (action.kind === "answer") {
+        res.writeHead(action.status, { "content-type": "application/json" }).end(JSON.stringify(action.body));
         return;
       }
       if (action.kind === "status") {

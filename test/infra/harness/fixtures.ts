@@ -22,6 +22,8 @@ export const STACKS: readonly Stack[] = ["dev", "prod"];
 export const key = (name: string) => `${PROJECT}:${name}`;
 
 export const WORKSPACE_HOST = "https://dbc-1234abcd-5678.cloud.databricks.com";
+/** The application id of the service principal prod's Airflow token belongs to. */
+export const AIRFLOW_SP = "6f0e2a9c-1d3b-4c5e-8f7a-9b0c1d2e3f40";
 
 /** What every stack needs a user to set (`pulumi config set`): the workspace, its token, the two checksums. */
 export const REQUIRED_USER_SET: Record<string, string> = {
@@ -45,6 +47,8 @@ export const USER_SET: Record<Stack, Required<Pick<ExtraConfig, "values" | "secr
       [key("databricksClientId")]: "sp-application-id",
       [key("databricksClientSecret")]: "sp-oauth-secret",
       [key("airflowDatabricksToken")]: "dapi-airflow-token",
+      [key("databricksJobsServicePrincipal")]: "8d23ae77-912e-4a19-81e4-b9c3f5cc9349",
+      [key("airflowDatabricksPrincipal")]: AIRFLOW_SP,
     },
     secretKeys: [key("databricksClientSecret"), key("airflowDatabricksToken")],
   },

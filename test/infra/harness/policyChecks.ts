@@ -9,6 +9,7 @@ import {
 } from "@pulumi/policy";
 import { hardeningPolicies } from "../../../infra/policy/hardening";
 import { policies } from "../../../infra/policy/policies";
+import { securityPolicies } from "../../../infra/policy/security";
 import { PROJECT } from "../../../infra/names";
 import { asPolicyResources } from "./fixtures";
 import { StackRun } from "./stackRun";
@@ -16,7 +17,9 @@ import { StackRun } from "./stackRun";
 type Policy = (typeof policies)[number];
 
 function policyNamed(name: string): Policy {
-  const found = [...policies, ...hardeningPolicies].find((candidate) => candidate.name === name);
+  const found = [...policies, ...hardeningPolicies, ...securityPolicies].find(
+    (candidate) => candidate.name === name,
+  );
   if (!found) throw new Error(`no policy ${name}`);
   return found;
 }

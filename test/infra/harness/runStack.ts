@@ -47,7 +47,12 @@ function computedState(
         executionArn: `arn:aws:execute-api:${REGION}:${ACCOUNT_ID}:api0id`,
       };
     case "aws:apigateway/stage:Stage":
-      return { invokeUrl: `https://api0id.execute-api.${REGION}.amazonaws.com/${inputs.stageName}` };
+      return {
+        invokeUrl: `https://api0id.execute-api.${REGION}.amazonaws.com/${inputs.stageName}`,
+        arn: `arn:aws:apigateway:${REGION}::/restapis/api0id/stages/${inputs.stageName}`,
+      };
+    case "aws:wafv2/webAcl:WebAcl":
+      return { arn: `arn:aws:wafv2:${REGION}:${ACCOUNT_ID}:regional/webacl/${named}/0a1b2c3d` };
     case "aws:apigateway/apiKey:ApiKey":
       return { value: "mock-api-key-0123456789abcdef" };
     case "aws:lb/loadBalancer:LoadBalancer":
@@ -93,6 +98,17 @@ function computedState(
       return { arn: `arn:aws:cloudwatch:${REGION}:${ACCOUNT_ID}:alarm:${named}` };
     case "databricks:index/notificationDestination:NotificationDestination":
       return { destinationType: "WEBHOOK" };
+    // The warehouse's HTTP path, as the SQL Warehouses API returns it in odbc_params.
+    case "databricks:index/sqlEndpoint:SqlEndpoint":
+      return {
+        odbcParams: {
+          hostname: "example.cloud.databricks.com",
+          path: `/sql/1.0/warehouses/warehouse-${sequence}`,
+          port: 443,
+          protocol: "https",
+        },
+        jdbcUrl: `jdbc:databricks://example.cloud.databricks.com:443/default;httpPath=/sql/1.0/warehouses/warehouse-${sequence}`,
+      };
     case "databricks:index/mount:Mount":
       return { source: `s3a://${(inputs.s3 as { bucketName: string }).bucketName}` };
     default:
@@ -125,13 +141,21 @@ async function main(): Promise<void> {
   pulumi.runtime.setAllConfig(values, secretKeys);
 
   const resources: RecordedResource[] = [];
-  // Resource options do not reach the mocks; protect and the parent are in the request the SDK sends the monitor.
+  // Resource options do not reach the mocks; protect, the parent and the dependencies are in the request the SDK
+  // sends the monitor.
   const protectedResources = new Set<string>();
   const parents = new Map<string, string>();
+  const dependencies = new Map<string, string[]>();
   const recordProtect = () => {
     const monitor = pulumi.runtime.getMonitor() as unknown as {
       registerResource(
-        request: { getType(): string; getName(): string; getProtect(): boolean; getParent(): string },
+        request: {
+          getType(): string;
+          getName(): string;
+          getProtect(): boolean;
+          getParent(): string;
+          getDependenciesList(): string[];
+        },
         done: unknown,
       ): unknown;
     };
@@ -140,6 +164,7 @@ async function main(): Promise<void> {
       const key = `${request.getType()}::${request.getName()}`;
       if (request.getProtect()) protectedResources.add(key);
       if (request.getParent()) parents.set(key, request.getParent());
+      dependencies.set(key, request.getDependenciesList());
       return register(request, done);
     };
   };
@@ -161,6 +186,12 @@ async function main(): Promise<void> {
           provider: args.provider,
           protect: protectedResources.has(`${args.type}::${args.name}`),
           parent: parents.get(`${args.type}::${args.name}`),
+          dependencies: dependencies.get(`${args.type}::${args.name}`),
+          // A URN ends with <parent types$>type::name: kept as type::name, the key resources are recorded under.
+          dependsOn: (dependencies.get(`${args.type}::${args.name}`) ?? []).map((urn) => {
+            const [qualifiedType, ...name] = urn.split("::").slice(2);
+            return `${qualifiedType.split("$").pop() as string}::${name.join("::")}`;
+          }),
         });
         return { id, state };
       },

@@ -5,6 +5,13 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs"
 import { tmpdir } from "os";
 import { load } from "js-yaml";
 import * as path from "path";
+import {
+  committedInputsDigest,
+  PINNED,
+  PLUGINS_OBJECT_KEY,
+  PluginsManifest,
+  PROVIDER,
+} from "../../../infra/mwaaPlugins";
 
 export interface RecordedResource {
   id: string;
@@ -18,6 +25,10 @@ export interface RecordedResource {
   protect?: boolean;
   /** The URN of the resource's parent (its component, or the stack). */
   parent?: string;
+  /** The URNs it waits for (dependsOn and the resources its inputs come from). */
+  dependencies?: string[];
+  /** The same, as `type::name`. */
+  dependsOn?: string[];
 }
 
 export interface StackRun {
@@ -26,6 +37,8 @@ export interface StackRun {
   invokes: { token: string; inputs: Record<string, unknown> }[];
   outputs: Record<string, unknown>;
   secretOutputs: string[];
+  /** What the program wrote to stderr: pulumi.log.warn writes there when no engine runs (the mocks). */
+  stderr?: string;
 }
 
 export const ACCOUNT_ID = "123456789012";
@@ -40,6 +53,8 @@ export interface ExtraConfig {
   secretKeys?: string[];
   /** Folder (a checksum) the connector stand-in is cached under; its own checksum unless a test says otherwise. */
   connectorCacheKey?: string;
+  /** Leave MWAA's plugins.zip unbuilt (the program must refuse). */
+  withoutMwaaPlugins?: boolean;
 }
 
 const ROOT = path.join(__dirname, "..", "..", "..");
@@ -61,6 +76,21 @@ function seededArtifactCache(dir: string, pluginUrl: string, key: string): strin
   return cache;
 }
 
+/** Stands in for the plugins.zip `npm run build:mwaa-plugins` builds (the real build has its own test). */
+export const TEST_MWAA_PROVIDER_WHEEL = `${PROVIDER.replace(/-/g, "_")}-${PINNED.provider}-py3-none-any.whl`;
+function seededMwaaPlugins(dir: string): string {
+  const plugins = path.join(dir, "mwaa-plugins");
+  mkdirSync(plugins, { recursive: true });
+  writeFileSync(path.join(plugins, PLUGINS_OBJECT_KEY), "plugins.zip stand-in for the mock runs\n");
+  const manifest: PluginsManifest = {
+    ...PINNED,
+    wheels: [TEST_MWAA_PROVIDER_WHEEL],
+    inputsDigest: committedInputsDigest(),
+  };
+  writeFileSync(path.join(plugins, "manifest.json"), JSON.stringify(manifest));
+  return plugins;
+}
+
 /** Runs the program of one stack in a fresh Node process; rejects with the program's error message. */
 export function runStack(stack: string, extra: ExtraConfig = {}): Promise<StackRun> {
   const dir = mkdtempSync(path.join(tmpdir(), `stack-${stack}-`));
@@ -75,6 +105,7 @@ export function runStack(stack: string, extra: ExtraConfig = {}): Promise<StackR
       ).config.connectPluginUrl.default,
     );
   const cache = seededArtifactCache(dir, pluginUrl, extra.connectorCacheKey ?? TEST_CONNECTOR_ARCHIVE_SHA256);
+  const mwaaPlugins = extra.withoutMwaaPlugins ? path.join(dir, "not-built") : seededMwaaPlugins(dir);
   return new Promise<StackRun>((resolve, reject) => {
     execFile(
       process.execPath,
@@ -85,13 +116,14 @@ export function runStack(stack: string, extra: ExtraConfig = {}): Promise<StackR
           ...process.env,
           STACK_CONFIG: JSON.stringify({ values: extra.values, secretKeys: extra.secretKeys }),
           PINPIPE_ARTIFACT_CACHE: cache,
+          PINPIPE_MWAA_PLUGINS_DIR: mwaaPlugins,
         },
         maxBuffer: 16 * 1024 * 1024,
       },
       (error, _stdout, stderr) => {
         try {
           if (error) reject(new Error(stderr.trim() || error.message));
-          else resolve(JSON.parse(readFileSync(outFile, "utf8")) as StackRun);
+          else resolve({ ...(JSON.parse(readFileSync(outFile, "utf8")) as StackRun), stderr });
         } finally {
           rmSync(dir, { recursive: true, force: true });
         }

@@ -1,6 +1,7 @@
 // The program on the dev and the prod stack (mocks, one shared run per stack): batch ingestion.
 import { expect } from "chai";
 import { PolicyDocument } from "../../../infra/iam";
+import { s3SinkDeadLetterTopicName } from "../../../infra/physicalNames";
 import { topicNames } from "../../../infra/names";
 import { S3_SINK_FILE_NAME_TEMPLATE } from "../../../infra/s3SinkConfig";
 import { AL2023_AMI, StackRun } from "../harness/stackRun";
@@ -33,11 +34,33 @@ for (const stack of STACKS)
         );
       });
 
-      it("declares the three topics", () => {
-        const topics = r.all("aws:msk/topic:Topic");
+      it("declares the three topics and the S3 sink's dead-letter topic", () => {
+        const topics = r.all("aws:msk/topic:Topic").filter((topic) => !topic.name.endsWith("-dead-letter"));
         expect(topics.map((topic) => topic.inputs.name).sort()).to.deep.equal(
           Object.values(topicNames(expected.prefix)).sort(),
         );
+        // auto.create.topics.enable=false: Connect could not create it, so the program does; the connector
+        // sends its rejects there and waits for it.
+        const deadLetter = r.one("aws:msk/topic:Topic", "-topic-dead-letter");
+        expect(deadLetter.inputs).to.include({
+          name: s3SinkDeadLetterTopicName(expected.prefix),
+          replicationFactor: expected.replication,
+        });
+        const connector = r.one("aws:mskconnect/connector:Connector");
+        expect(
+          (connector.inputs.connectorConfiguration as Record<string, string>)[
+            "errors.deadletterqueue.topic.name"
+          ],
+        ).to.equal(deadLetter.inputs.name);
+        expect(connector.dependsOn).to.include(`aws:msk/topic:Topic::${deadLetter.name}`);
+        const connectorPolicy = JSON.parse(
+          r.one("aws:iam/rolePolicy:RolePolicy", "-batch-s3-sink").inputs.policy as string,
+        ) as PolicyDocument;
+        expect(
+          connectorPolicy.Statement.find((statement) => statement.Sid === "WriteDeadLetterTopic")?.Resource,
+        ).to.deep.equal([
+          `${(r.one("aws:msk/cluster:Cluster").state.arn as string).replace(":cluster/", ":topic/")}/${deadLetter.inputs.name as string}`,
+        ]);
         for (const topic of topics)
           expect(topic.inputs).to.include({
             partitionCount: expected.partitions,

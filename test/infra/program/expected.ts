@@ -9,7 +9,7 @@ export const EXPECTED = {
     replication: 2,
     proxies: 1,
     streamMode: "ON_DEMAND",
-    admin: true,
+    admin: false,
     paused: "PAUSED",
     stage: "dev",
     catalog: undefined,

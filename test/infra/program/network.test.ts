@@ -25,6 +25,23 @@ for (const stack of STACKS)
         }
       });
 
+      it("the REST proxy admits its NLB's security group only, and the NLB no one but the VPC link", () => {
+        const proxy = r.one("aws:ec2/securityGroup:SecurityGroup", "-network-rest-proxy");
+        const nlbGroup = r.one("aws:ec2/securityGroup:SecurityGroup", "-network-rest-proxy-nlb");
+        const ingress = proxy.inputs.ingress as Json[];
+        expect(ingress).to.have.length(1);
+        expect(ingress[0]).to.include({ fromPort: 8082, toPort: 8082, protocol: "tcp" });
+        expect(ingress[0].securityGroups).to.deep.equal([nlbGroup.id]);
+        expect(ingress[0].cidrBlocks).to.equal(undefined);
+        expect(nlbGroup.inputs.ingress ?? []).to.deep.equal([]);
+        const nlb = r.one("aws:lb/loadBalancer:LoadBalancer");
+        expect(nlb.inputs.securityGroups).to.deep.equal([nlbGroup.id]);
+        // PrivateLink (API Gateway's VPC link) is not held to the group's (empty) inbound rules.
+        expect(nlb.inputs.enforceSecurityGroupInboundRulesOnPrivateLinkTraffic).to.equal("off");
+        const health = r.one("aws:lb/targetGroup:TargetGroup").inputs.healthCheck as Json;
+        expect(health).to.include({ protocol: "HTTP", port: "8082", path: "/v3/clusters" });
+      });
+
       it("opens MSK's IAM port 9098 to the REST proxy and MSK Connect only, and nothing to the internet", () => {
         const msk = r.one("aws:ec2/securityGroup:SecurityGroup", "-network-msk");
         const ingress = msk.inputs.ingress as Json[];

@@ -1,7 +1,8 @@
 // The program on the dev and the prod stack (mocks, one shared run per stack): orchestration.
 import { expect } from "chai";
 import versions from "../../../versions.json";
-import { mwaaRequirements, renderDag } from "../../../infra/dag";
+import { renderDag } from "../../../infra/dag";
+import { committedFile, constraintsFileName, mwaaRequirementsText, PINNED } from "../../../infra/mwaaPlugins";
 import { PolicyDocument } from "../../../infra/iam";
 import { dagFileName } from "../../../infra/names";
 import { ACCOUNT_ID, RecordedResource, StackRun } from "../harness/stackRun";
@@ -35,7 +36,7 @@ for (const stack of STACKS)
         ).to.match(/^airflow-/);
       });
 
-      it("uploads the rendered DAG and the requirements, and points MWAA at that requirements version", () => {
+      it("uploads the DAG, plugins.zip, the constraints and requirements, and points MWAA at those versions", () => {
         const dag = r.one("aws:s3/bucketObjectv2:BucketObjectv2", "-orchestration-dag");
         expect(dag.inputs.key).to.equal(`dags/${dagFileName(expected.prefix)}`);
         expect(dag.inputs.content).to.equal(
@@ -43,17 +44,32 @@ for (const stack of STACKS)
         );
         const requirements = r.one("aws:s3/bucketObjectv2:BucketObjectv2", "-orchestration-requirements");
         expect(requirements.inputs.key).to.equal("requirements.txt");
-        expect(requirements.inputs.content).to.equal(mwaaRequirements());
+        expect(requirements.inputs.content).to.equal(mwaaRequirementsText(PINNED));
+        const plugins = r.one("aws:s3/bucketObjectv2:BucketObjectv2", "-orchestration-plugins");
+        expect(plugins.inputs.key).to.equal("plugins.zip");
+        // A file asset (the mocks record its path as a pending value): the built zip, not inline content.
+        expect((plugins.inputs.source as Json).__pulumiAsset).to.equal(true);
+        expect(plugins.inputs.content).to.equal(undefined);
+        expect(plugins.inputs.contentType).to.equal("application/zip");
+        const constraints = r.one("aws:s3/bucketObjectv2:BucketObjectv2", "-orchestration-constraints");
+        // The requirements name it as /usr/local/airflow/dags/<file>: MWAA syncs the bucket's dags/ there.
+        expect(constraints.inputs.key).to.equal(`dags/${constraintsFileName(PINNED)}`);
+        expect(constraints.inputs.content).to.equal(committedFile(constraintsFileName(PINNED)));
         const dagBucket = r
           .all("aws:s3/bucket:Bucket")
           .find((b) => b.inputs.bucket === run.outputs.dagBucket) as RecordedResource;
         expect(dag.inputs.bucket).to.equal(dagBucket.id);
         expect(requirements.inputs.bucket).to.equal(dagBucket.id);
+        expect(plugins.inputs.bucket).to.equal(dagBucket.id);
+        expect(constraints.inputs.bucket).to.equal(dagBucket.id);
         const mwaa = r.one("aws:mwaa/environment:Environment");
         expect(mwaa.inputs.sourceBucketArn).to.equal(dagBucket.state.arn);
         expect(mwaa.inputs.dagS3Path).to.equal("dags");
         expect(mwaa.inputs.requirementsS3Path).to.equal("requirements.txt");
         expect(mwaa.inputs.requirementsS3ObjectVersion).to.equal(requirements.state.versionId);
+        expect(mwaa.inputs.pluginsS3Path).to.equal("plugins.zip");
+        expect(mwaa.inputs.pluginsS3ObjectVersion).to.equal(plugins.state.versionId);
+        expect(mwaa.dependsOn).to.include(`aws:s3/bucketObjectv2:BucketObjectv2::${constraints.name}`);
       });
 
       it("the Databricks connection is a Secrets Manager secret set from a Pulumi secret", () => {

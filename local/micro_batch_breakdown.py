@@ -1,0 +1,91 @@
+"""Where one micro-batch of the stream job spent its time, from a Spark event log (docs/benchmarks.md).
+
+    python local/micro_batch_breakdown.py EVENT_LOG [BATCH_ID]
+
+Run the stream job with `PYSPARK_SUBMIT_ARGS="--conf spark.eventLog.enabled=true --conf
+spark.eventLog.dir=DIR pyspark-shell"` to get one. Prints the query's own phases of the micro-batch (Spark's
+QueryProgressEvent durationMs: latestOffset = the source, queryPlanning, addBatch = the foreachBatch function,
+walCommit/commitOffsets = the checkpoint), then every SQL execution that started within addBatch, in order, with
+its description (the job names its steps) and duration. Without BATCH_ID: the micro-batch of median duration
+among those with rows.
+"""
+
+import json
+import sys
+from datetime import datetime
+
+PROGRESS = "org.apache.spark.sql.streaming.StreamingQueryListener$QueryProgressEvent"
+SQL_START = "org.apache.spark.sql.execution.ui.SparkListenerSQLExecutionStart"
+SQL_END = "org.apache.spark.sql.execution.ui.SparkListenerSQLExecutionEnd"
+
+
+def _ms(timestamp: str) -> int:
+    return int(datetime.fromisoformat(timestamp).timestamp() * 1000)
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) not in (1, 2):
+        print(__doc__, file=sys.stderr)
+        return 2
+    progress, starts, ends = [], {}, {}
+    with open(argv[0], encoding="utf-8") as log:
+        for line in log:
+            event = json.loads(line)
+            kind = event.get("Event")
+            if kind == PROGRESS:
+                progress.append(event["progress"])
+            elif kind == SQL_START:
+                starts[event["executionId"]] = event
+            elif kind == SQL_END:
+                ends[event["executionId"]] = event["time"]
+    batches = [p for p in progress if p.get("numInputRows", 0) > 0]
+    if not batches:
+        print(
+            "micro_batch_breakdown: no micro-batch with rows in this event log",
+            file=sys.stderr,
+        )
+        return 1
+    if len(argv) == 2:
+        chosen = next((p for p in progress if p["batchId"] == int(argv[1])), None)
+        if chosen is None:
+            print(
+                f"micro_batch_breakdown: no micro-batch {argv[1]} in this event log",
+                file=sys.stderr,
+            )
+            return 1
+    else:
+        chosen = sorted(batches, key=lambda p: p["durationMs"]["triggerExecution"])[
+            len(batches) // 2
+        ]
+    durations = chosen["durationMs"]
+    start = _ms(chosen["timestamp"])
+    print(
+        f"micro-batch {chosen['batchId']}: {chosen['numInputRows']} records, "
+        f"{durations['triggerExecution'] / 1000:.2f} s in all ({len(batches)} micro-batches with rows in the log)"
+    )
+    for phase in (
+        "latestOffset",
+        "getBatch",
+        "queryPlanning",
+        "addBatch",
+        "walCommit",
+        "commitOffsets",
+    ):
+        if phase in durations:
+            print(f"  {phase:<16}{durations[phase] / 1000:7.2f} s")
+    window_end = start + durations["triggerExecution"]
+    print(
+        "  SQL executions within the micro-batch (start offset, duration, description):"
+    )
+    for execution_id, event in sorted(starts.items(), key=lambda item: item[1]["time"]):
+        if start <= event["time"] <= window_end and execution_id in ends:
+            description = (event.get("description") or "").splitlines()[0][:90]
+            print(
+                f"    +{(event['time'] - start) / 1000:6.2f} s  {(ends[execution_id] - event['time']) / 1000:6.2f} s  "
+                f"{description}"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
