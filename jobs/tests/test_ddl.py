@@ -34,14 +34,13 @@ def frames_the_jobs_write(spark) -> dict:
     empty = records(spark)
     cleaned = {table: CLEANERS[table](empty) for table in TABLES}
     silver = {table: deduplicate(cleaned[table].rows) for table in TABLES}
-    stream_rows = {
-        table: stream.first_arrival(stream.clean(table, stream._empty_records(spark))[0]) for table in TABLES
-    }
+    stream_batch = stream.new_rows(stream._empty_records(spark))
+    stream_rows = {table: stream.table_rows(stream_batch, table) for table in TABLES}
     frames = {SILVER_TABLES[table]: silver[table] for table in TABLES}
     frames[QUARANTINE_TABLE] = cleaned["pin"].quarantine
     frames.update(compute_gold(spark, silver["pin"], silver["geo"], silver["user"]))
     frames.update({STREAM_TABLES[table]: stream_rows[table] for table in TABLES})
-    frames[STREAM_QUARANTINE_TABLE] = stream.clean("pin", stream._empty_records(spark))[1]
+    frames[STREAM_QUARANTINE_TABLE] = stream.quarantine_rows(stream_batch)
     frames.update(metrics.empty_metrics(spark, stream_rows["pin"].schema, stream_rows["geo"].schema))
     return frames
 
@@ -70,8 +69,9 @@ def test_the_batch_job_writes_into_the_declared_tables_and_keeps_their_comments(
     topics = topic_names("ddl")
     write_sink_layout(tmp_path / "input", topics, 30)
     output = Output(str(tmp_path / "out"))
-    batch.run_batch(spark, str(tmp_path / "input"), output, topics)
-    batch.run_batch(spark, str(tmp_path / "input"), output, topics)  # a re-run writes into the same tables
+    batch.run_batch(spark, str(tmp_path / "input"), output, topics, str(tmp_path / "checkpoint"))
+    # A full refresh writes every table again, into the same declared tables.
+    batch.run_batch(spark, str(tmp_path / "input"), output, topics, str(tmp_path / "checkpoint"), True)
     for name in job_tables("batch"):
         schema = output.read(spark, name).schema
         assert [(field.name, field.dataType.simpleString()) for field in schema] == [
