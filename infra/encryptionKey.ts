@@ -1,4 +1,5 @@
-// The optional customer-managed KMS key (config kmsKey: customer) for the data bucket, Kinesis, MSK and logs.
+// The optional customer-managed KMS key (config kmsKey: customer) for every store: buckets, Kinesis, MSK, logs,
+// root volumes, the alarm topic, the Airflow secret and the MWAA environment.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { customerKeyPolicy } from "./operationsIam";

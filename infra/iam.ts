@@ -255,15 +255,24 @@ export function apiGatewayLoggingPolicy(): PolicyDocument {
   );
 }
 
+const MWAA_KEY_ACTIONS = ["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey*", "kms:Encrypt"];
+
 export interface MwaaPolicyInput {
   region: string;
   accountId: string;
   environmentName: string;
   dagBucketArn: string;
   connectionsSecretPrefixArn: string;
+  /** The stack's customer-managed key when the environment uses it (config kmsKey: customer); else AWS-owned. */
+  kmsKeyArn?: string;
 }
 
-/** MWAA execution role (the documented minimum for an AWS-owned key), plus reading this stack's Airflow connections. */
+/**
+ * MWAA execution role: the documented minimum, plus reading this stack's Airflow connections. The MWAA user
+ * guide ("Amazon MWAA execution role", sample policies for a customer managed key and for an AWS owned key)
+ * differs only in the KMS statement: with an AWS-owned key, any key outside the account through SQS; with a
+ * customer key, that key through SQS and S3.
+ */
 export function mwaaExecutionPolicy(input: MwaaPolicyInput): PolicyDocument {
   const { region, accountId, environmentName } = input;
   return document(
@@ -319,13 +328,23 @@ export function mwaaExecutionPolicy(input: MwaaPolicyInput): PolicyDocument {
       ],
       [`arn:aws:sqs:${region}:*:airflow-celery-*`],
     ),
-    {
-      Sid: "CeleryQueueEncryption",
-      Effect: "Allow",
-      Action: ["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey*", "kms:Encrypt"],
-      NotResource: `arn:aws:kms:*:${accountId}:key/*`,
-      Condition: { StringLike: { "kms:ViaService": [`sqs.${region}.amazonaws.com`] } },
-    },
+    input.kmsKeyArn === undefined
+      ? {
+          Sid: "CeleryQueueEncryption",
+          Effect: "Allow",
+          Action: MWAA_KEY_ACTIONS,
+          NotResource: `arn:aws:kms:*:${accountId}:key/*`,
+          Condition: { StringLike: { "kms:ViaService": [`sqs.${region}.amazonaws.com`] } },
+        }
+      : {
+          Sid: "CustomerKeyThroughSqsAndS3",
+          Effect: "Allow",
+          Action: MWAA_KEY_ACTIONS,
+          Resource: input.kmsKeyArn,
+          Condition: {
+            StringLike: { "kms:ViaService": [`sqs.${region}.amazonaws.com`, `s3.${region}.amazonaws.com`] },
+          },
+        },
     allow(
       "ReadAirflowConnections",
       ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],

@@ -207,6 +207,7 @@ const orchestration = new Orchestration(
     securityGroupId: network.mwaaSecurityGroup.id,
     egressReady: network.egressReady,
     plugins: mwaaPlugins,
+    kmsKeyArn: encryptionKey?.arn,
     batchJobId: workspace.batchJob.id,
     databricks: {
       host: config.databricks.host,

@@ -48,6 +48,11 @@ export interface OrchestrationArgs {
   batchJobId: pulumi.Input<string>;
   dagSchedule: string;
   databricks: DatabricksConnection;
+  /**
+   * The stack's customer-managed key (config kmsKey: customer): the environment encrypts with it and the
+   * execution role may use it. Absent: MWAA's AWS-owned key.
+   */
+  kmsKeyArn?: pulumi.Input<string>;
   /** The built plugins.zip (the provider's wheels) and the requirements.txt that installs from it offline. */
   plugins: MwaaPlugins;
 }
@@ -202,17 +207,20 @@ export class Orchestration extends pulumi.ComponentResource {
       `${name}-execution`,
       {
         role: role.id,
-        policy: pulumi.all([args.accountId, this.dagBucket.arn]).apply(([accountId, dagBucketArn]) =>
-          JSON.stringify(
-            mwaaExecutionPolicy({
-              region: args.region,
-              accountId,
-              environmentName: args.environmentName,
-              dagBucketArn,
-              connectionsSecretPrefixArn: `arn:aws:secretsmanager:${args.region}:${accountId}:secret:${airflowConnectionsPrefix(args.prefix)}/`,
-            }),
+        policy: pulumi
+          .all([args.accountId, this.dagBucket.arn, args.kmsKeyArn])
+          .apply(([accountId, dagBucketArn, kmsKeyArn]) =>
+            JSON.stringify(
+              mwaaExecutionPolicy({
+                region: args.region,
+                accountId,
+                environmentName: args.environmentName,
+                dagBucketArn,
+                connectionsSecretPrefixArn: `arn:aws:secretsmanager:${args.region}:${accountId}:secret:${airflowConnectionsPrefix(args.prefix)}/`,
+                kmsKeyArn,
+              }),
+            ),
           ),
-        ),
       },
       parent,
     );
@@ -242,6 +250,7 @@ export class Orchestration extends pulumi.ComponentResource {
         requirementsS3Path: requirements.key,
         requirementsS3ObjectVersion: requirements.versionId,
         executionRoleArn: role.arn,
+        kmsKey: args.kmsKeyArn,
         webserverAccessMode: args.webserverAccessMode,
         networkConfiguration: { subnetIds: args.subnetIds, securityGroupIds: [args.securityGroupId] },
         airflowConfigurationOptions: mwaaAirflowOptions(args.prefix),

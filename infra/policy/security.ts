@@ -38,6 +38,7 @@ const T = {
   lifecycleV2: "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2",
   secret: "aws:secretsmanager/secret:Secret",
   kmsKey: "aws:kms/key:Key",
+  mwaaEnvironment: "aws:mwaa/environment:Environment",
 } as const;
 
 /** Kafka durability in prod: MSK's version-upgrade best practices (RF 3 in a 3-AZ cluster, min ISR RF - 1). */
@@ -263,7 +264,7 @@ export const securityPolicies: (ResourceValidationPolicy | StackValidationPolicy
   ),
   stackRule(
     "customer-key-everywhere",
-    "With a customer-managed key in the stack, every store (buckets, streams, MSK, root volumes, topics, secrets) uses it.",
+    "With a customer-managed key in the stack, every store (buckets, streams, MSK, root volumes, topics, secrets, the MWAA environment) uses it.",
     (resources, report) => {
       if (!resources.some((resource) => resource.type === T.kmsKey)) return;
       const keyOf = (resource: PolicyResource): unknown => {
@@ -279,13 +280,16 @@ export const securityPolicies: (ResourceValidationPolicy | StackValidationPolicy
             return props.kmsMasterKeyId;
           case "aws:secretsmanager/secret:Secret":
             return props.kmsKeyId;
+          case T.mwaaEnvironment:
+            return props.kmsKey;
           default: {
             const rule = list(props.rules)[0] as Props | undefined;
             return (rule?.applyServerSideEncryptionByDefault as Props | undefined)?.kmsMasterKeyId;
           }
         }
       };
-      for (const resource of resources.filter((candidate) => CUSTOMER_KEY_TYPES.includes(candidate.type))) {
+      const stores = [...CUSTOMER_KEY_TYPES, T.mwaaEnvironment];
+      for (const resource of resources.filter((candidate) => stores.includes(candidate.type))) {
         const key = keyOf(resource);
         if (typeof key !== "string" || key === "")
           report(

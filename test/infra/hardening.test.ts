@@ -16,9 +16,12 @@ import {
 } from "../../infra/hardeningTransforms";
 import { policyViolations } from "../../infra/iam";
 import { alarmTopicPolicy, customerKeyPolicy, flowLogsPolicy, keyServices } from "../../infra/operationsIam";
+import { mwaaLogGroupNames } from "../../infra/orchestration";
 import { hardeningPolicies, stackOfUrn } from "../../infra/policy/hardening";
 import { policies } from "../../infra/policy/policies";
 import { fakeResource, resourceViolations, stackViolations } from "./harness/policyChecks";
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 const fake = (type: string, name: string, props: Record<string, unknown>, vpc?: PolicyResource) =>
   fakeResource(type, name, props, vpc && { vpcId: vpc });
@@ -380,6 +383,15 @@ describe("operations policy documents (infra/operationsIam.ts)", () => {
     expect(logs?.Condition).to.deep.equal({
       ArnLike: { "kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:eu-west-1:123456789012:log-group:*" },
     });
+    // MWAA's log groups are among them: the MWAA user guide ("Amazon MWAA execution role", sample policy for a
+    // customer managed key) asks the key policy to let logs.<region>.amazonaws.com use the key under
+    // kms:EncryptionContext:aws:logs:arn ArnLike arn:aws:logs:<region>:<account>:*; this pattern is narrower and
+    // still matches every Airflow log group's ARN.
+    const pattern = logs?.Condition?.ArnLike?.["kms:EncryptionContext:aws:logs:arn"] as string;
+    const arnLike = new RegExp(`^${pattern.split("*").map(escapeRegExp).join(".*")}$`);
+    for (const group of mwaaLogGroupNames("pinpipe-prod-airflow"))
+      expect(`arn:aws:logs:eu-west-1:123456789012:log-group:${group}`).to.match(arnLike);
+    expect("arn:aws:logs:eu-west-1:999999999999:log-group:airflow-x-Task").not.to.match(arnLike);
   });
 
   it("default tags are the stack, the prefix and the owner", () => {

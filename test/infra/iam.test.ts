@@ -189,6 +189,52 @@ describe("IAM policy documents", () => {
     expect(granting.map((statement) => statement.Resource)).to.deep.equal([["*"]]);
   });
 
+  it("MWAA's execution role uses the customer key through SQS and S3, or else any AWS-owned key through SQS", () => {
+    // MWAA user guide, "Amazon MWAA execution role" (docs.aws.amazon.com/mwaa/latest/userguide/mwaa-create-role.html),
+    // "Sample policy for a customer managed key" and "Sample policy for an AWS owned key": the two differ only in
+    // this statement.
+    const input = {
+      region: "us-east-1",
+      accountId: "123456789012",
+      environmentName: "p-airflow",
+      dagBucketArn: "arn:aws:s3:::airflow-p",
+      connectionsSecretPrefixArn:
+        "arn:aws:secretsmanager:us-east-1:123456789012:secret:airflow/p/connections/",
+    };
+    const key = "arn:aws:kms:us-east-1:123456789012:key/k";
+    const keyStatements = (doc: PolicyDocument) =>
+      doc.Statement.filter((statement) =>
+        [statement.Action].flat().some((action) => action?.startsWith("kms:")),
+      );
+    const actions = ["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey*", "kms:Encrypt"];
+    expect(keyStatements(mwaaExecutionPolicy({ ...input, kmsKeyArn: key }))).to.deep.equal([
+      {
+        Sid: "CustomerKeyThroughSqsAndS3",
+        Effect: "Allow",
+        Action: actions,
+        Resource: key,
+        Condition: {
+          StringLike: { "kms:ViaService": ["sqs.us-east-1.amazonaws.com", "s3.us-east-1.amazonaws.com"] },
+        },
+      },
+    ]);
+    expect(keyStatements(mwaaExecutionPolicy(input))).to.deep.equal([
+      {
+        Sid: "CeleryQueueEncryption",
+        Effect: "Allow",
+        Action: actions,
+        NotResource: "arn:aws:kms:*:123456789012:key/*",
+        Condition: { StringLike: { "kms:ViaService": ["sqs.us-east-1.amazonaws.com"] } },
+      },
+    ]);
+    const withoutKey = (doc: PolicyDocument) =>
+      doc.Statement.filter((statement) => !keyStatements(doc).includes(statement));
+    expect(withoutKey(mwaaExecutionPolicy({ ...input, kmsKeyArn: key }))).to.deep.equal(
+      withoutKey(mwaaExecutionPolicy(input)),
+    );
+    expect(policyViolations(mwaaExecutionPolicy({ ...input, kmsKeyArn: key }))).to.deep.equal([]);
+  });
+
   it("API Gateway's Kinesis role: the three streams; create and delete only when allowed", () => {
     const streams = [
       "arn:aws:kinesis:us-east-1:1:stream/a",

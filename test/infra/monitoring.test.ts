@@ -446,7 +446,7 @@ for (const stack of STACKS) {
           expect(group.inputs.retentionInDays, group.name).to.equal(stack === "dev" ? 30 : 365);
       });
 
-      it(`${stack === "prod" ? "the customer key encrypts" : "AWS managed keys encrypt"} every store: buckets, streams, MSK, logs, volumes, topic, secret`, () => {
+      it(`${stack === "prod" ? "the customer key encrypts" : "AWS managed keys encrypt"} every store: buckets, streams, MSK, logs, volumes, topic, secret, MWAA`, () => {
         const keys = r.all("aws:kms/key:Key");
         const dataEncryption = r.one(
           "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
@@ -488,6 +488,17 @@ for (const stack of STACKS) {
           expect((instance.inputs.rootBlockDevice as Json).kmsKeyId).to.equal(keyArn);
         expect(r.one("aws:sns/topic:Topic").inputs.kmsMasterKeyId).to.equal(keyArn);
         expect(r.one("aws:secretsmanager/secret:Secret").inputs.kmsKeyId).to.equal(keyArn);
+        // MWAA encrypts with the key given as the environment's KmsKey, and its execution role may use that key
+        // through SQS and S3 (MWAA user guide, "Amazon MWAA execution role", sample policy for a customer managed
+        // key); without one, MWAA's AWS-owned key (the guide's sample policy for an AWS owned key).
+        expect(r.one("aws:mwaa/environment:Environment").inputs.kmsKey).to.equal(keyArn);
+        const executionPolicy = JSON.parse(
+          r.one("aws:iam/rolePolicy:RolePolicy", "-orchestration-execution").inputs.policy as string,
+        ) as { Statement: Json[] };
+        const keyStatement = executionPolicy.Statement.find((statement) =>
+          [statement.Action].flat().includes("kms:GenerateDataKey*"),
+        );
+        expect(keyStatement?.Resource).to.equal(keyArn);
       });
 
       it(`the data bucket and the declared tables are ${stack === "prod" ? "" : "not "}protected, and nothing else is`, () => {

@@ -371,11 +371,14 @@ const FIXTURES: Record<string, Fixture> = {
       { type: "aws:kms/key:Key", name: "key", props: {} },
       { type: INSTANCE, name: "proxy", props: { rootBlockDevice: { encrypted: true, kmsKeyId: KEY_ARN } } },
       { type: "aws:sns/topic:Topic", name: "alarms", props: { kmsMasterKeyId: KEY_ARN } },
+      { type: "aws:mwaa/environment:Environment", name: "mwaa", props: { kmsKey: KEY_ARN } },
     ],
+    // Only the MWAA environment lacks the key (MWAA user guide, "Using customer managed keys for encryption").
     fail: [
       { type: "aws:kms/key:Key", name: "key", props: {} },
       { type: INSTANCE, name: "proxy", props: { rootBlockDevice: { encrypted: true, kmsKeyId: KEY_ARN } } },
-      { type: "aws:sns/topic:Topic", name: "alarms", props: {} },
+      { type: "aws:sns/topic:Topic", name: "alarms", props: { kmsMasterKeyId: KEY_ARN } },
+      { type: "aws:mwaa/environment:Environment", name: "mwaa", props: {} },
     ],
   },
 };

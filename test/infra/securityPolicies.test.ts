@@ -34,6 +34,7 @@ const INSTANCE = "aws:ec2/instance:Instance";
 const BUCKET = "aws:s3/bucket:Bucket";
 const LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration";
 const KEY = "aws:kms/key:Key";
+const MWAA = "aws:mwaa/environment:Environment";
 
 const trust = (
   source?: Parameters<typeof serviceTrustPolicy>[1],
@@ -225,6 +226,7 @@ const CASES: Record<string, Case[]> = {
           fake(INSTANCE, "proxy", { rootBlockDevice: { encrypted: true, kmsKeyId: keyArn } }),
           fake("aws:sns/topic:Topic", "alarms", { kmsMasterKeyId: keyArn }),
           fake("aws:secretsmanager/secret:Secret", "connection", { kmsKeyId: keyArn }),
+          fake(MWAA, "mwaa", { kmsKey: keyArn }),
         ]),
       fail: () =>
         stackViolations("customer-key-everywhere", [
@@ -232,6 +234,16 @@ const CASES: Record<string, Case[]> = {
           fake(INSTANCE, "proxy", { rootBlockDevice: { encrypted: true, kmsKeyId: keyArn } }),
           fake("aws:sns/topic:Topic", "alarms", {}),
         ]),
+    },
+    {
+      // MWAA takes the key as the environment's KmsKey (MWAA user guide, "Using customer managed keys for
+      // encryption", docs.aws.amazon.com/mwaa/latest/userguide/custom-keys-certs.html); without it, AWS-owned.
+      pass: () =>
+        stackViolations("customer-key-everywhere", [
+          fake(KEY, "key", {}),
+          fake(MWAA, "mwaa", { kmsKey: keyArn }),
+        ]),
+      fail: () => stackViolations("customer-key-everywhere", [fake(KEY, "key", {}), fake(MWAA, "mwaa", {})]),
     },
   ],
 };
