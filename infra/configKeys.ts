@@ -164,6 +164,6 @@ export const KEYS = {
   budgetMonthlyUsd: { at: "monitoring.budget.monthlyUsd", type: "integer", default: 1000, min: 1, max: 10_000_000, description: "Monthly AWS Budget of the stack's resources (by their `prefix` tag), USD." },
   budgetAlertPercent: { at: "monitoring.budget.alertPercent", type: "integer", default: 80, min: 1, max: 1000, description: "Notify the alarm topic when actual cost passes this percentage of the budget." },
   logRetentionDays: { at: "hardening.logRetentionDays", type: "integer", default: 30, allowed: LOG_RETENTION_DAYS, description: "Retention of every log group of the stack (a value CloudWatch Logs accepts, e.g. 30 or 365)." },
-  kmsKey: { at: "hardening.kmsKey", type: "string", default: "aws-managed", allowed: KMS_KEY_MODES, example: "customer", description: "aws-managed keys, or one customer-managed KMS key (rotated yearly) for S3, Kinesis, MSK and logs." },
+  kmsKey: { at: "hardening.kmsKey", type: "string", default: "aws-managed", allowed: KMS_KEY_MODES, example: "customer", description: "aws-managed keys, or one customer-managed KMS key (rotated yearly) for S3, Kinesis, MSK, logs, MWAA, EBS, SNS and Secrets Manager." },
   protectDataBucket: { at: "hardening.protectDataBucket", type: "boolean", default: false, example: "true", description: "Pulumi `protect` on the data bucket, so no update or destroy deletes it." },
 } as const satisfies Record<string, KeyRow>;
