@@ -175,7 +175,7 @@ describe("docs: README and docs/", () => {
   };
   // Flags of the command itself: a command substituted into an argument ($(node -p ...)) is not one.
   const flagsOf = (args: string): string[] =>
-    [...args.replace(/\$\([^)]*\)?/g, "").matchAll(/(?:^|[\s[])(--?[a-z][a-z-]*)/g)].map((m) => m[1]);
+    [...args.replace(/\$\([^)]*\)?/g, "").matchAll(/(?:^|[\s[])(--?[a-z][a-z0-9-]*)/g)].map((m) => m[1]);
 
   it("finds the npm run lines of the docs", () => {
     expect(commandLines.length).to.be.greaterThan(40);
@@ -191,8 +191,14 @@ describe("docs: README and docs/", () => {
     const refused = commandLines
       .filter((line) => line.script === "local" && line.args)
       .flatMap((line) => {
-        const words = line.args.split(/\s+/).filter((word) => !/[[\]]/.test(word) || /^\[?-/.test(word));
-        const argv = words.map((word) => word.replace(/[[\]]/g, "")).filter(Boolean);
+        // A quoted argument (the SQL of query) is one word, as the shell passes it; the line match stops at a
+        // ")", so a quote may be left open.
+        const words = [...line.args.matchAll(/"[^"]*"?|\S+/g)]
+          .map((match) => match[0])
+          .filter((word) => !/[[\]]/.test(word) || /^\[?-/.test(word) || word.startsWith('"'));
+        const argv = words
+          .map((word) => (word.startsWith('"') ? word.replace(/^"|"$/g, "") : word.replace(/[[\]]/g, "")))
+          .filter(Boolean);
         // Placeholders in the docs (a component, N) stand for a value the parser takes.
         const concrete = argv.map((word) => ({ component: "kafka", N: "5", DIR: "d" })[word] ?? word);
         try {
