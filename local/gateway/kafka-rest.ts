@@ -95,21 +95,37 @@ export function splitForBroker(messages: Outgoing[], maxBatchBytes: number): Out
   return sends;
 }
 
-function isMessageTooLarge(error: unknown): boolean {
+/** The error and the errors that caused it (kafkajs wraps a broker's answer in retry errors). */
+function causes(error: unknown): { type?: string }[] {
+  const chain: { type?: string }[] = [];
   for (
     let cause = error as { type?: string; cause?: unknown } | undefined;
     cause;
     cause = cause.cause as never
-  ) {
-    if (cause.type === "MESSAGE_TOO_LARGE" || cause.type === "RECORD_LIST_TOO_LARGE") return true;
-  }
-  return false;
+  )
+    chain.push(cause);
+  return chain;
 }
 
-/** A Kafka producer with the delivery settings of the REST proxy in the cloud: acks=all, idempotent. */
+function isMessageTooLarge(error: unknown): boolean {
+  return causes(error).some(
+    (cause) => cause.type === "MESSAGE_TOO_LARGE" || cause.type === "RECORD_LIST_TOO_LARGE",
+  );
+}
+
+/**
+ * A Kafka producer with the delivery settings of the REST proxy in the cloud: acks=all, idempotent.
+ *
+ * After a failed send the producer is dropped and the next request gets a new one, with a new producer id. The
+ * broker may have written what failed (its answer lost in a restart), but kafkajs 2.2.4 takes the batch's sequence
+ * numbers back when a produce fails (producer/sendMessages.js) and sends the next records with them: the broker
+ * takes those, if of the same count, for a resend and drops them while answering success, or else refuses them
+ * with OUT_OF_ORDER_SEQUENCE_NUMBER for good (tulios/kafkajs#598). Reconnecting does not help: connect()
+ * initializes the producer id only once (producer/index.js). Java's producer bumps its epoch instead (KIP-360).
+ */
 export class KafkaForwarder {
-  private readonly producer: Producer;
-  private connecting: Promise<void> | undefined;
+  private readonly kafka: Kafka;
+  private connected: Promise<Producer> | undefined;
   // Chooses each record's partition as the REST proxy's Java producer does: by the key's murmur2 hash, or in
   // turn when there is no key (kafkajs' DefaultPartitioner is the Java client's algorithm).
   private readonly partitioner = Partitioners.DefaultPartitioner();
@@ -119,13 +135,33 @@ export class KafkaForwarder {
     private readonly partitions: number,
     private readonly maxBatchBytes: number,
   ) {
-    this.producer = new Kafka({
+    this.kafka = new Kafka({
       clientId: "local-gateway",
       brokers: [bootstrap],
       logLevel: logLevel.NOTHING,
       // Rides out a broker restart of a few seconds before the gateway answers 503 and the client retries.
       retry: { initialRetryTime: 300, maxRetryTime: 3_000, retries: 5 },
-    }).producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    });
+  }
+
+  private producer(): Promise<Producer> {
+    this.connected ??= (async () => {
+      const producer = this.kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+      });
+      await producer.connect();
+      return producer;
+    })();
+    return this.connected;
+  }
+
+  /** Drops the producer that failed, unless another request replaced it already. */
+  private discard(failed: Promise<Producer>): void {
+    if (this.connected !== failed) return;
+    this.connected = undefined;
+    failed.then((producer) => producer.disconnect()).catch(() => undefined);
   }
 
   private outgoing(topic: string, records: ProduceRecord[]): Outgoing[] {
@@ -155,34 +191,31 @@ export class KafkaForwarder {
     const outgoing = this.outgoing(topic, records);
     const sends = splitForBroker(outgoing, this.maxBatchBytes);
     const offsetOf = new Map<Outgoing, number>();
-    try {
-      this.connecting ??= this.producer.connect();
-      await this.connecting;
-      for (const send of sends) {
-        const results = await this.producer.send({
-          topic,
-          acks: -1,
-          messages: send.map((item) => item.message),
-        });
+    for (const send of sends) {
+      const producer = this.producer();
+      try {
+        const results = await (
+          await producer
+        ).send({ topic, acks: -1, messages: send.map((item) => item.message) });
         const next = new Map(results.map((result) => [result.partition, Number(result.baseOffset)]));
         for (const item of send) {
           const offset = next.get(item.message.partition)!;
           offsetOf.set(item, offset);
           next.set(item.message.partition, offset + 1);
         }
-      }
-    } catch (error) {
-      if (isMessageTooLarge(error)) {
-        throw new HttpError(413, {
-          error_code: 413,
-          message: `Kafka refused the records as too large (message.max.bytes ${this.maxBatchBytes}): ${(error as Error).message}`,
+      } catch (error) {
+        if (isMessageTooLarge(error)) {
+          throw new HttpError(413, {
+            error_code: 413,
+            message: `Kafka refused the records as too large (message.max.bytes ${this.maxBatchBytes}): ${(error as Error).message}`,
+          });
+        }
+        this.discard(producer);
+        throw new HttpError(503, {
+          error_code: 50302,
+          message: `Kafka did not accept the records: ${(error as Error).message}`,
         });
       }
-      this.connecting = undefined;
-      throw new HttpError(503, {
-        error_code: 50302,
-        message: `Kafka did not accept the records: ${(error as Error).message}`,
-      });
     }
     return {
       offsets: outgoing.map((item) => ({
@@ -197,6 +230,8 @@ export class KafkaForwarder {
   }
 
   async close(): Promise<void> {
-    await this.producer.disconnect().catch(() => undefined);
+    const producer = this.connected;
+    this.connected = undefined;
+    await producer?.then((connected) => connected.disconnect()).catch(() => undefined);
   }
 }

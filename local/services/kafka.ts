@@ -29,6 +29,8 @@ export interface KafkaBrokerOptions {
   logFile: string;
   heapMb?: number;
   startTimeoutMs?: number;
+  /** Broker settings over `brokerProperties` (tests shorten timings with them). */
+  overrides?: Record<string, string | number>;
 }
 
 /** Kafka's cluster ids are 16 random bytes in URL-safe base64 without padding. */
@@ -113,7 +115,7 @@ export async function startKafkaBroker(opts: KafkaBrokerOptions): Promise<KafkaB
   const logDir = path.join(opts.dataDir, "log");
   const configFile = writeProperties(
     path.join(opts.dataDir, "server.properties"),
-    brokerProperties({ logDir, ...opts }),
+    { ...brokerProperties({ logDir, ...opts }), ...opts.overrides },
   );
   const log4jConfig = writeLog4jConfig(path.join(opts.dataDir, "log4j.properties"));
   const heapMb = opts.heapMb ?? 512;

@@ -24,6 +24,7 @@ import {
 } from "../../local/services/kafka";
 import { startKinesisServer, type KinesisServer } from "../../local/services/kinesis";
 import { freePort, sleep, waitUntil } from "../../local/services/net";
+import { TcpFaultProxy } from "./tcp-fault-proxy";
 
 const PARTITIONS = 3;
 const PREFIX = "gwfault";
@@ -84,22 +85,43 @@ describe("local gateway against a real Kafka broker and Kinesis server", functio
 
   let dir: string;
   let kafka: KafkaBroker;
+  let proxy: TcpFaultProxy;
+  /** The broker as the gateway reaches it, through the proxy. */
+  let proxied: string;
+  /** The broker as the test reads it, on a listener of its own. */
+  let bootstrap: string;
   let kinesis: KinesisServer;
   let gateway: Gateway;
   const apiKey = "gwfault-key";
 
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "gateway-services-"));
+    // The gateway reaches the broker through the proxy (its listener advertises the proxy's port); the test reads
+    // through a second listener, which a Kafka client is sent back to since metadata names the listener asked.
+    const brokerPort = await freePort();
+    const directPort = await freePort();
+    const proxyPort = await freePort();
+    const controllerPort = await freePort();
+    proxy = new TcpFaultProxy(brokerPort);
+    await proxy.listen(proxyPort);
+    proxied = `127.0.0.1:${proxyPort}`;
+    bootstrap = `127.0.0.1:${directPort}`;
     [kafka, kinesis] = await Promise.all([
       startKafkaBroker({
         dataDir: path.join(dir, "kafka"),
-        port: await freePort(),
-        controllerPort: await freePort(),
+        port: directPort,
+        controllerPort,
         logFile: path.join(dir, "kafka.log"),
+        overrides: {
+          listeners: `DIRECT://${bootstrap},PLAINTEXT://127.0.0.1:${brokerPort},CONTROLLER://127.0.0.1:${controllerPort}`,
+          "advertised.listeners": `DIRECT://${bootstrap},PLAINTEXT://${proxied}`,
+          "listener.security.protocol.map": "DIRECT:PLAINTEXT,PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+          "inter.broker.listener.name": "DIRECT",
+        },
       }),
       startKinesisServer({ port: await freePort(), logFile: path.join(dir, "kinesis.log") }),
     ]);
-    await withKafkaAdmin(kafka.bootstrap, "gwfault-setup", (admin) =>
+    await withKafkaAdmin(bootstrap, "gwfault-setup", (admin) =>
       admin.createTopics({
         topics: TABLES.map((table) => ({
           topic: topics[table],
@@ -124,7 +146,7 @@ describe("local gateway against a real Kafka broker and Kinesis server", functio
       apiKey,
       topics,
       streams,
-      kafkaBootstrap: kafka.bootstrap,
+      kafkaBootstrap: proxied,
       topicPartitions: PARTITIONS,
       kafkaMaxMessageBytes: KAFKA_MAX_MESSAGE_BYTES,
       kinesisEndpoint: kinesis.endpoint,
@@ -135,7 +157,7 @@ describe("local gateway against a real Kafka broker and Kinesis server", functio
   after(async () => {
     await gateway?.stop();
     kafka?.pause(false);
-    await Promise.all([kafka?.stop(), kinesis?.stop()]);
+    await Promise.all([kafka?.stop(), kinesis?.stop(), proxy?.close()]);
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -148,7 +170,7 @@ describe("local gateway against a real Kafka broker and Kinesis server", functio
     return { status: response.status, json: (await response.json()) as Record<string, unknown> };
   };
   const endOffsets = async (topic: string): Promise<number[]> =>
-    (await withKafkaAdmin(kafka.bootstrap, "gwfault-ends", (admin) => admin.fetchTopicOffsets(topic)))
+    (await withKafkaAdmin(bootstrap, "gwfault-ends", (admin) => admin.fetchTopicOffsets(topic)))
       .sort((a, b) => a.partition - b.partition)
       .map((partition) => Number(partition.high));
 
@@ -228,6 +250,34 @@ describe("local gateway against a real Kafka broker and Kinesis server", functio
     expect(new Set(partitions).size).to.equal(PARTITIONS);
   });
 
+  it("writes the next request after one whose records the broker wrote but whose answer was lost", async () => {
+    // The gateway answers 503 for B: the broker wrote it, kafkajs never heard so and gave up. kafkajs keeps B's
+    // sequence number for the partition and sends C with it: the broker takes C, of B's length, for a resend of B
+    // and drops it while answering success (a different length is OUT_OF_ORDER_SEQUENCE_NUMBER, forever after:
+    // tulios/kafkajs#598). The gateway must go on with a new producer id.
+    const records = (from: number, count: number) =>
+      Array.from({ length: count }, (_, index) => ({ value: { ind: from + index }, partition: 0 }));
+    expect((await produce(topics.user, records(300_000, 3))).status).to.equal(200);
+    const [start] = await endOffsets(topics.user);
+
+    proxy.set("drop-answers");
+    const lost = produce(topics.user, records(300_100, 2));
+    await waitUntil(async () => (await endOffsets(topics.user))[0] === start + 2, {
+      timeoutMs: 10_000,
+      describe: () => "the broker writing B",
+    });
+    proxy.set("refuse");
+    expect((await lost).status, "B, written, its answer lost").to.equal(503);
+    proxy.set("pass");
+
+    const { status, json } = await produce(topics.user, records(300_200, 2));
+    expect(status, JSON.stringify(json)).to.equal(200);
+    const { keys } = await topicKeys(bootstrap, topics.user, (value) => Number(value.ind));
+    expect(keys.filter((key) => key >= 300_000).sort()).to.deep.equal([
+      300_000, 300_001, 300_002, 300_100, 300_101, 300_200, 300_201,
+    ]);
+  });
+
   it("loses nothing and counts nothing twice when the broker is paused longer than the emulator's request timeout", async () => {
     const POSTS = 600;
     const acceptedBefore = gateway.accepted().batch;
@@ -258,7 +308,7 @@ describe("local gateway against a real Kafka broker and Kinesis server", functio
     const accepted = gateway.accepted().batch;
     for (const table of TABLES) {
       expect(accepted[table] - acceptedBefore[table], `${table} accepted`).to.equal(POSTS);
-      const { keys } = await topicKeys(kafka.bootstrap, topics[table], (value) =>
+      const { keys } = await topicKeys(bootstrap, topics[table], (value) =>
         Number(table === "pin" ? value.index : value.ind),
       );
       const sent = keys.filter((key) => key < POSTS);
