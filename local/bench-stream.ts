@@ -104,13 +104,29 @@ interface Commit {
   removed: string[];
 }
 
-/** The commits of the followed tables as they come, from one long-lived reader of their logs. */
-function follow(specs: string[], onCommit: (commit: Commit) => void): { stop: () => void } {
+/**
+ * The commits of the followed tables as they come, from one long-lived reader of their logs. `started` resolves
+ * once the reader has each table's version at start: what is committed after that is reported, and only that.
+ */
+function follow(
+  specs: string[],
+  onCommit: (commit: Commit) => void,
+): { started: Promise<void>; stop: () => void } {
   const reader = spawn(JOBS_PYTHON, [TAILER, String(POLL_MS), ...specs], {
     stdio: ["ignore", "pipe", "inherit"],
   });
-  createInterface({ input: reader.stdout }).on("line", (line) => onCommit(JSON.parse(line) as Commit));
-  return { stop: () => reader.kill() };
+  const pending = new Set(specs.map((spec) => spec.replace(/^@/, "").split("=")[0]));
+  let ready: () => void = () => undefined;
+  const started = new Promise<void>((resolve) => (ready = resolve));
+  createInterface({ input: reader.stdout }).on("line", (line) => {
+    const commit = JSON.parse(line) as Commit;
+    if (commit.start) {
+      pending.delete(commit.table);
+      if (pending.size === 0) ready();
+    }
+    onCommit(commit);
+  });
+  return { started, stop: () => reader.kill() };
 }
 
 function line(label: string, stats: LatencyStats): string {
@@ -204,6 +220,17 @@ async function main(argv: string[]): Promise<number> {
     onCommit,
   );
 
+  // Sending before the reader knows where each table starts would let the first commits pass unseen.
+  const startDeadline = Date.now() + args.timeoutS * 1000;
+  let tablesFound = false;
+  void reader.started.then(() => (tablesFound = true));
+  while (!tablesFound && Date.now() < startDeadline) await sleep(POLL_MS);
+  if (!tablesFound) {
+    reader.stop();
+    throw new RuntimeFailure(
+      `the stream job's tables did not appear under ${layout.streamDir} within ${args.timeoutS} s; is the stream job running (npm run local -- logs stream-job)?`,
+    );
+  }
   console.log(
     `bench:stream: ${records.length} records at ${args.rate} records/s for ${args.durationS} s through ${stack.endpoints.outputs.apiUrl}`,
   );
