@@ -117,7 +117,16 @@ function follow(
   });
   const pending = new Set(specs.map((spec) => spec.replace(/^@/, "").split("=")[0]));
   let ready: () => void = () => undefined;
-  const started = new Promise<void>((resolve) => (ready = resolve));
+  let failed: (error: Error) => void = () => undefined;
+  const started = new Promise<void>((resolve, reject) => {
+    ready = resolve;
+    failed = reject;
+  });
+  reader.on("exit", (code) =>
+    failed(
+      new RuntimeFailure(`the Delta log reader (${TAILER}) exited with code ${code}; its error is above`),
+    ),
+  );
   createInterface({ input: reader.stdout }).on("line", (line) => {
     const commit = JSON.parse(line) as Commit;
     if (commit.start) {
@@ -221,15 +230,25 @@ async function main(argv: string[]): Promise<number> {
   );
 
   // Sending before the reader knows where each table starts would let the first commits pass unseen.
-  const startDeadline = Date.now() + args.timeoutS * 1000;
-  let tablesFound = false;
-  void reader.started.then(() => (tablesFound = true));
-  while (!tablesFound && Date.now() < startDeadline) await sleep(POLL_MS);
-  if (!tablesFound) {
-    reader.stop();
-    throw new RuntimeFailure(
-      `the stream job's tables did not appear under ${layout.streamDir} within ${args.timeoutS} s; is the stream job running (npm run local -- logs stream-job)?`,
+  let timer: NodeJS.Timeout | undefined;
+  const noTables = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new RuntimeFailure(
+            `the stream job's tables did not appear under ${layout.streamDir} within ${args.timeoutS} s; is the stream job running (npm run local -- logs stream-job)?`,
+          ),
+        ),
+      args.timeoutS * 1000,
     );
+  });
+  try {
+    await Promise.race([reader.started, noTables]);
+  } catch (error) {
+    reader.stop();
+    throw error;
+  } finally {
+    clearTimeout(timer);
   }
   console.log(
     `bench:stream: ${records.length} records at ${args.rate} records/s for ${args.durationS} s through ${stack.endpoints.outputs.apiUrl}`,

@@ -17,7 +17,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import pyarrow.parquet as pq
-from read_delta import _json_value, active_files
+from deltalake import DeltaTable
+from read_delta import _json_value
 
 
 def _file(table: Path, path: str) -> Path:
@@ -68,7 +69,11 @@ def main(argv: list[str]) -> int:
                 commits = _commits(log, -1)
                 if not commits:
                     continue
-                files = active_files(table) if table in whole else []
+                files = (
+                    [_file(table, uri) for uri in DeltaTable(str(table)).file_uris()]
+                    if table in whole
+                    else []
+                )
                 _emit(
                     {
                         "table": str(table),
