@@ -2,6 +2,9 @@
 
     python local/micro_batch_breakdown.py EVENT_LOG [BATCH_ID]
 
+EVENT_LOG is an event log file or Spark 4's rolling event log folder (eventlog_v2_<app id>: events_N_<app id>
+files, zstd-compressed by default, spark.eventLog.compression.codec).
+
 Run the stream job with `PYSPARK_SUBMIT_ARGS="--conf spark.eventLog.enabled=true --conf
 spark.eventLog.dir=DIR pyspark-shell"` to get one. Prints the query's own phases of the micro-batch (Spark's
 QueryProgressEvent durationMs: latestOffset = the source, queryPlanning, addBatch = the foreachBatch function,
@@ -10,9 +13,15 @@ its description (the job names its steps) and duration. Without BATCH_ID: the mi
 among those with rows.
 """
 
+import io
 import json
+import re
 import sys
+from collections.abc import Iterator
 from datetime import datetime
+from pathlib import Path
+
+import pyarrow as pa
 
 PROGRESS = "org.apache.spark.sql.streaming.StreamingQueryListener$QueryProgressEvent"
 SQL_START = "org.apache.spark.sql.execution.ui.SparkListenerSQLExecutionStart"
@@ -23,13 +32,40 @@ def _ms(timestamp: str) -> int:
     return int(datetime.fromisoformat(timestamp).timestamp() * 1000)
 
 
+def _rows(progress: dict) -> int:
+    """Records a micro-batch read: Spark 4's logged progress has them per source only."""
+    return sum(source.get("numInputRows", 0) for source in progress.get("sources", []))
+
+
+def _lines(path: Path) -> Iterator[str]:
+    """The event log's lines, over the files of a rolling log in their order, decompressed."""
+    if path.is_dir():
+        files = sorted(
+            path.glob("events_*"),
+            key=lambda f: int(re.match(r"events_(\d+)_", f.name).group(1)),
+        )
+    else:
+        files = [path]
+    for file in files:
+        codec = file.suffix.lstrip(".")
+        raw = (
+            pa.CompressedInputStream(pa.OSFile(str(file)), codec)
+            if codec in ("zstd", "lz4", "snappy")
+            else pa.OSFile(str(file))
+        )
+        with raw:
+            yield from io.TextIOWrapper(
+                io.BufferedReader(raw), encoding="utf-8", newline="\n"
+            )
+
+
 def main(argv: list[str]) -> int:
     if len(argv) not in (1, 2):
         print(__doc__, file=sys.stderr)
         return 2
     progress, starts, ends = [], {}, {}
-    with open(argv[0], encoding="utf-8") as log:
-        for line in log:
+    for line in _lines(Path(argv[0])):
+        if line.strip():
             event = json.loads(line)
             kind = event.get("Event")
             if kind == PROGRESS:
@@ -38,7 +74,7 @@ def main(argv: list[str]) -> int:
                 starts[event["executionId"]] = event
             elif kind == SQL_END:
                 ends[event["executionId"]] = event["time"]
-    batches = [p for p in progress if p.get("numInputRows", 0) > 0]
+    batches = [p for p in progress if _rows(p) > 0]
     if not batches:
         print(
             "micro_batch_breakdown: no micro-batch with rows in this event log",
@@ -60,7 +96,7 @@ def main(argv: list[str]) -> int:
     durations = chosen["durationMs"]
     start = _ms(chosen["timestamp"])
     print(
-        f"micro-batch {chosen['batchId']}: {chosen['numInputRows']} records, "
+        f"micro-batch {chosen['batchId']}: {_rows(chosen)} records, "
         f"{durations['triggerExecution'] / 1000:.2f} s in all ({len(batches)} micro-batches with rows in the log)"
     )
     for phase in (
