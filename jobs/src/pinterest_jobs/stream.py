@@ -21,13 +21,10 @@ import argparse
 import json
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
 
-from pyspark import inheritable_thread_target
 from pyspark.errors import AnalysisException, StreamingQueryException
 from pyspark.sql import DataFrame, Row, SparkSession
 from pyspark.sql import functions as F
@@ -260,25 +257,6 @@ def idempotent_dml(spark: SparkSession, app_id: str, version: int):
         spark.conf.unset(TXN_VERSION)
 
 
-def _side_by_side(spark: SparkSession, batch_id: int, writes: list[tuple[str, Callable[[], None]]]) -> None:
-    """Runs the micro-batch's writes at the same time: each goes to its own table and is idempotent on its own
-    (an append's txnAppId/txnVersion options take precedence over the session confs the MERGE sets, delta-io/delta
-    v4.0.0 DeltaCommand.getTxnVersionAndAppId), so a crash between any two of them is a replay like any other.
-    Most of a small write is the driver's (snapshot, planning, commit), which one thread leaves half idle on two
-    cores. Every write finishes before the first failure is raised, so the micro-batch fails as a whole."""
-
-    def run(name: str, write: Callable[[], None]) -> None:
-        spark.sparkContext.setJobDescription(f"micro-batch {batch_id}: {name}")
-        write()
-
-    # The threads take the micro-batch thread's local properties (its job group: stopping the query cancels them).
-    with ThreadPoolExecutor(max_workers=max(1, len(writes))) as pool:
-        futures = [pool.submit(inheritable_thread_target(run), name, write) for name, write in writes]
-    for future in futures:
-        if future.exception() is not None:
-            raise future.exception()
-
-
 def write_batch(
     output: Output, checkpoint: str, seed: Seed, refresh: "metrics.MetricRefresh | None"
 ) -> Callable[[DataFrame, int], None]:
@@ -311,34 +289,22 @@ def write_batch(
             summary = _summary(cached[-1])
         rows = cached[-1]
         tables = {row["table"] for row in summary if row["clean"]}
+        for table in TABLES:
+            if table in tables:
+                step(f"append {STREAM_TABLES[table]}")
+                append(table_rows(rows, table), STREAM_TABLES[table], batch_id)
         increments = [
             (row["window_start"], row["category"], row["rows"])
             for row in summary
             if row["clean"] and row["table"] == "pin"
         ]
-
-        def merge_increments() -> None:
+        if increments:
+            step(f"merge {metrics.CATEGORY_ACTIVITY}")
             with idempotent_dml(spark, writer_ids[0], batch_id):
                 metrics.add_category_increments(spark, output, increments)
-
-        writes = [
-            (
-                f"append {STREAM_TABLES[table]}",
-                partial(append, table_rows(rows, table), STREAM_TABLES[table], batch_id),
-            )
-            for table in TABLES
-            if table in tables
-        ]
-        if increments:
-            writes.append((f"merge {metrics.CATEGORY_ACTIVITY}", merge_increments))
         if any(not row["clean"] for row in summary):
-            writes.append(
-                (
-                    f"append {STREAM_QUARANTINE_TABLE}",
-                    partial(append, quarantine_rows(rows), STREAM_QUARANTINE_TABLE, batch_id),
-                )
-            )
-        _side_by_side(spark, batch_id, writes)
+            step(f"append {STREAM_QUARANTINE_TABLE}")
+            append(quarantine_rows(rows), STREAM_QUARANTINE_TABLE, batch_id)
         if refresh is not None:
             refresh.note(
                 windows={window for window, _, _ in increments},
