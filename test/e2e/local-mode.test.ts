@@ -12,13 +12,11 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { expect } from "chai";
-import mysql from "mysql2/promise";
 import { request } from "undici";
 import {
   GOLD_TABLES,
   s3SinkConnectorName,
   s3SinkConsumerGroup,
-  SOURCE_TABLES,
   TABLES,
   type PerTable,
   type Table,
@@ -44,6 +42,7 @@ import { portsFrom } from "../../local/ports";
 import { sleep } from "../../local/services/net";
 import { startStack, type Stack } from "../../local/stack";
 import { canonical, expectedGold, type SourceRows } from "./expected-gold";
+import { readSource } from "./source-rows";
 
 /** Above every cap of the path; E2E_POSTS sets another size (npm run bench:local: 50,000). */
 const POSTS = Number(process.env.E2E_POSTS ?? 45_000);
@@ -63,21 +62,6 @@ async function committedOffsets(bootstrap: string, groupId: string, topics: PerT
       ]),
     ) as PerTable<Map<number, number>>;
   });
-}
-
-async function readSource(dbUrl: string): Promise<SourceRows> {
-  const db = await mysql.createConnection({ uri: dbUrl, dateStrings: true });
-  try {
-    const rowsOf = async (table: string): Promise<Record<string, unknown>[]> =>
-      (await db.query<mysql.RowDataPacket[]>(`SELECT * FROM \`${table}\``))[0];
-    return {
-      pin: await rowsOf(SOURCE_TABLES.pin),
-      geo: await rowsOf(SOURCE_TABLES.geo),
-      user: await rowsOf(SOURCE_TABLES.user),
-    };
-  } finally {
-    await db.end();
-  }
 }
 
 /** Every object key below `prefix` in a bucket, listed through the S3 API (ListObjects, page by page). */

@@ -7,8 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { expect } from "chai";
-import mysql from "mysql2/promise";
-import { GOLD_TABLES, nowViewName, SOURCE_KEYS, SOURCE_TABLES, TABLES } from "../../contract";
+import { GOLD_TABLES, nowViewName, SOURCE_KEYS, TABLES } from "../../contract";
 import { layoutOf, type Layout } from "../../local/layout";
 import { seed, send, startJobs, waitForSink, type StepContext } from "../../local/pipeline";
 import { portsFrom } from "../../local/ports";
@@ -16,6 +15,7 @@ import { readReportData } from "../../local/report/lake";
 import { REPO_ROOT } from "../../local/layout";
 import { startStack, type Stack } from "../../local/stack";
 import { canonical, expectedGold, type SourceRows } from "./expected-gold";
+import { readSource } from "./source-rows";
 
 const BATCH_POSTS = 300;
 
@@ -27,21 +27,6 @@ async function runBothJobs(ctx: StepContext): Promise<void> {
   await jobs.done;
 }
 const ALL_POSTS = 700;
-
-async function readSource(dbUrl: string): Promise<SourceRows> {
-  const db = await mysql.createConnection({ uri: dbUrl, dateStrings: true });
-  try {
-    const rowsOf = async (table: string): Promise<Record<string, unknown>[]> =>
-      (await db.query<mysql.RowDataPacket[]>(`SELECT * FROM \`${table}\``))[0];
-    return {
-      pin: await rowsOf(SOURCE_TABLES.pin),
-      geo: await rowsOf(SOURCE_TABLES.geo),
-      user: await rowsOf(SOURCE_TABLES.user),
-    };
-  } finally {
-    await db.end();
-  }
-}
 
 /** `npm run local -- query SQL --json --state-dir DIR`, as a user runs it. */
 async function localQuery(stateDir: string, sql: string): Promise<Record<string, unknown>[]> {

@@ -212,6 +212,26 @@ describe("docs: README and docs/", () => {
     expect(LOCAL_USAGE).to.include("--spark-ui");
   });
 
+  // Each benchmark runs in npm test, at a tiny size, so that a command the docs give never fails on a fresh clone.
+  const benchmarkTests: Record<string, string> = {
+    "bench:emulator": "test/local/doc-commands.test.ts",
+    "bench:batch": "jobs/tests/test_bench.py",
+    "bench:stream": "test/e2e/bench-stream.test.ts",
+  };
+  it("runs every bench:* script in npm test", () => {
+    const benches = Object.keys(scripts).filter((name) => name.startsWith("bench:"));
+    const untested = benches.filter((name) => {
+      if (name === "bench:local") {
+        // The end-to-end test itself at 50,000 posts; test:e2e runs that file at 45,000.
+        const file = /mocha .* (test\/e2e\/\S+\.test\.ts)$/.exec(scripts[name])?.[1];
+        return !file || !scripts["test:e2e"].includes("test/e2e/**/*.test.ts");
+      }
+      const test = benchmarkTests[name];
+      return !test || !fs.readFileSync(path.join(ROOT, test), "utf8").includes(`"${name}"`);
+    });
+    expect(untested).to.deep.equal([]);
+  });
+
   it("shows only flags the other commands define", () => {
     const unknown = commandLines
       .filter((line) => line.script in flagSources && line.args)
