@@ -37,6 +37,13 @@ def _rows(progress: dict) -> int:
     return sum(source.get("numInputRows", 0) for source in progress.get("sources", []))
 
 
+def _kept(progress: dict) -> int:
+    """Rows the state store's dedup kept: what the micro-batch wrote. Spark's numInputRows for the local Python
+    source is about six times what the micro-batch's offsets hold (measured 2026-12-06: 1,323 records between
+    the offsets, 7,968-13,890 reported), so it is printed but not taken for a record count."""
+    return sum(op.get("numRowsUpdated", 0) for op in progress.get("stateOperators", []))
+
+
 def _lines(path: Path) -> Iterator[str]:
     """The event log's lines, over the files of a rolling log in their order, decompressed."""
     if path.is_dir():
@@ -96,7 +103,8 @@ def main(argv: list[str]) -> int:
     durations = chosen["durationMs"]
     start = _ms(chosen["timestamp"])
     print(
-        f"micro-batch {chosen['batchId']}: {_rows(chosen)} records, "
+        f"micro-batch {chosen['batchId']}: {_kept(chosen)} rows kept by the dedup state "
+        f"(Spark's numInputRows: {_rows(chosen)}), "
         f"{durations['triggerExecution'] / 1000:.2f} s in all ({len(batches)} micro-batches with rows in the log)"
     )
     for phase in (
