@@ -1,12 +1,14 @@
-// Starts moto's server, the local stand-in of the Kinesis API, on 127.0.0.1.
+// Starts moto's server, the local stand-in of the Kinesis API, on 127.0.0.1 (through local/kinesis_server.py, which
+// makes a shard's put and GetRecords independent of its size).
 import fs from "node:fs";
 import path from "node:path";
 import { request } from "undici";
 import { RuntimeFailure } from "../../cli/errors";
+import { JOBS_PYTHON } from "../run-tool";
 import { ensurePortFree, waitUntil } from "./net";
 import { startServiceProcess } from "./process";
 
-const MOTO_SERVER = path.resolve(__dirname, "../../.cache/venv/jobs/bin/moto_server");
+const KINESIS_SERVER = path.resolve(__dirname, "../kinesis_server.py");
 const START_TIMEOUT_MS = 60_000;
 
 export interface KinesisServer {
@@ -26,14 +28,14 @@ async function answers(endpoint: string): Promise<boolean> {
 }
 
 export async function startKinesisServer(opts: { port: number; logFile: string }): Promise<KinesisServer> {
-  if (!fs.existsSync(MOTO_SERVER)) {
-    throw new RuntimeFailure(`Kinesis server: ${MOTO_SERVER} is missing; run: bash tools/ensure.sh jobs`);
+  if (!fs.existsSync(JOBS_PYTHON)) {
+    throw new RuntimeFailure(`Kinesis server: ${JOBS_PYTHON} is missing; run: bash tools/ensure.sh jobs`);
   }
   await ensurePortFree(opts.port, "Kinesis server");
   const endpoint = `http://127.0.0.1:${opts.port}`;
   const server = startServiceProcess({
-    command: MOTO_SERVER,
-    args: ["-H", "127.0.0.1", "-p", String(opts.port)],
+    command: JOBS_PYTHON,
+    args: [KINESIS_SERVER, "-H", "127.0.0.1", "-p", String(opts.port)],
     logFile: opts.logFile,
     env: { ...process.env, PYTHONUNBUFFERED: "1" },
   });
