@@ -152,6 +152,10 @@ class MetricRefresh:
         # Its own session: the commit metadata it sets reaches no other write.
         self.spark = spark.newSession()
         self.spark.conf.set("spark.sql.session.timeZone", spark.conf.get("spark.sql.session.timeZone"))
+        # Its MERGE reads the cleaned tables at fixed versions, so its source cannot change between the MERGE's two
+        # passes: nothing to materialise. Delta's `auto` did, about 2 s of each refresh on two cores (event log of
+        # 2026-12-06, docs/benchmarks.md), taken from the micro-batches beside it.
+        self.spark.conf.set("spark.databricks.delta.merge.materializeSource", "none")
         self.output = output
         self._lock = threading.Lock()
         self._windows: set[datetime] = set()
