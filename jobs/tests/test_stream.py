@@ -1,4 +1,4 @@
-"""The stream job against a real local Kinesis API server (moto_server), on local Spark and Delta."""
+"""The stream job against a real local Kinesis API server (moto's, as local/kinesis_server.py runs it), on local Spark and Delta."""
 
 import json
 import os
