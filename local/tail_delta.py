@@ -70,7 +70,12 @@ def main(argv: list[str]) -> int:
                 if not commits:
                     continue
                 files = (
-                    [_file(table, uri) for uri in DeltaTable(str(table)).file_uris()]
+                    [
+                        _file(table, uri)
+                        for uri in DeltaTable(
+                            str(table), version=commits[-1]
+                        ).file_uris()
+                    ]
                     if table in whole
                     else []
                 )
