@@ -34,8 +34,10 @@ function npm(args: string[]): Promise<{ code: number | null; output: string }> {
 describe("a kept stack with traffic from another client", function () {
   this.timeout(20 * 60_000);
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "kept-stack-"));
-  let passed = true;
+  /** The logs are kept unless every test passed (the `before` hook failing counts too). */
+  let passed = false;
 
+  // The stack of a default run, then 300 posts through its gateway from another client, plain HTTP requests.
   before(async () => {
     const run = await npm([
       "local",
@@ -49,19 +51,6 @@ describe("a kept stack with traffic from another client", function () {
       stateDir,
     ]);
     expect(run.code, run.output).to.equal(0);
-  });
-
-  afterEach(function () {
-    if (this.currentTest?.state !== "passed") passed = false;
-  });
-
-  after(async () => {
-    await npm(["local", "--", "down", "--state-dir", stateDir]);
-    if (passed) fs.rmSync(stateDir, { recursive: true, force: true });
-    else console.log(`kept-stack e2e: state and logs kept in ${stateDir}`);
-  });
-
-  it("npm run local -- jobs after 300 posts from another client: OK, the other client's keys counted as such", async () => {
     const { outputs } = readStackFile(layoutOf(stateDir))!.endpoints;
     const posts = generatePosts(OTHER_POSTS, "another-client").map((post, index) => {
       post.pin.index = FIRST_KEY + index;
@@ -90,7 +79,20 @@ describe("a kept stack with traffic from another client", function () {
             .map((record) => ({ Data: record, PartitionKey: partitionKey(table, record) })),
         });
     }
+    passed = true;
+  });
 
+  afterEach(function () {
+    if (this.currentTest?.state !== "passed") passed = false;
+  });
+
+  after(async () => {
+    await npm(["local", "--", "down", "--state-dir", stateDir]);
+    if (passed) fs.rmSync(stateDir, { recursive: true, force: true });
+    else console.log(`kept-stack e2e: state and logs kept in ${stateDir}`);
+  });
+
+  it("npm run local -- jobs after 300 posts from another client: OK, the other client's keys counted as such", async () => {
     const jobs = await npm(["local", "--", "jobs", "--state-dir", stateDir]);
     expect(jobs.code, jobs.output).to.equal(0);
     const others = OTHER_POSTS * TABLES.length;
