@@ -29,7 +29,7 @@ export interface KafkaBrokerOptions {
   logFile: string;
   heapMb?: number;
   startTimeoutMs?: number;
-  /** Broker settings over `brokerProperties` (tests shorten timings with them). */
+  /** Broker settings over `brokerProperties` (the gateway fault test adds a listener that a proxy fronts). */
   overrides?: Record<string, string | number>;
 }
 
