@@ -113,10 +113,10 @@ export async function startKafkaBroker(opts: KafkaBrokerOptions): Promise<KafkaB
   await ensurePortFree(opts.controllerPort, "Kafka controller");
   const classpath = classpathOf("kafka");
   const logDir = path.join(opts.dataDir, "log");
-  const configFile = writeProperties(
-    path.join(opts.dataDir, "server.properties"),
-    { ...brokerProperties({ logDir, ...opts }), ...opts.overrides },
-  );
+  const configFile = writeProperties(path.join(opts.dataDir, "server.properties"), {
+    ...brokerProperties({ logDir, ...opts }),
+    ...opts.overrides,
+  });
   const log4jConfig = writeLog4jConfig(path.join(opts.dataDir, "log4j.properties"));
   const heapMb = opts.heapMb ?? 512;
   const bootstrap = `127.0.0.1:${opts.port}`;
