@@ -25,6 +25,15 @@ const allow = (Action: string | string[], Resource: string | string[]): PolicyDo
 const actionsOf = (doc: PolicyDocument) =>
   doc.Statement.flatMap((statement) => [statement.Action ?? []].flat());
 
+/** The input of an MWAA environment's execution policy (infra/orchestration.ts builds it from the stack). */
+const MWAA_POLICY_INPUT = {
+  region: "us-east-1",
+  accountId: "123456789012",
+  environmentName: "p-airflow",
+  dagBucketArn: "arn:aws:s3:::airflow-p",
+  connectionsSecretPrefixArn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:airflow/p/connections/",
+};
+
 describe("IAM policy documents", () => {
   it("the least-privilege check flags wildcard actions and wildcards on every resource, not Deny statements", () => {
     expect(policyViolations(allow("*", "arn:aws:s3:::b"))).to.have.length(1);
@@ -171,14 +180,7 @@ describe("IAM policy documents", () => {
   });
 
   it("MWAA may read the account's public access block: an account-level action granted on Resource *", () => {
-    const doc = mwaaExecutionPolicy({
-      region: "us-east-1",
-      accountId: "123456789012",
-      environmentName: "p-airflow",
-      dagBucketArn: "arn:aws:s3:::airflow-p",
-      connectionsSecretPrefixArn:
-        "arn:aws:secretsmanager:us-east-1:123456789012:secret:airflow/p/connections/",
-    });
+    const doc = mwaaExecutionPolicy(MWAA_POLICY_INPUT);
     const granting = doc.Statement.filter(
       (statement) =>
         statement.Effect === "Allow" && [statement.Action].flat().includes("s3:GetAccountPublicAccessBlock"),
@@ -193,21 +195,13 @@ describe("IAM policy documents", () => {
     // MWAA user guide, "Amazon MWAA execution role" (docs.aws.amazon.com/mwaa/latest/userguide/mwaa-create-role.html),
     // "Sample policy for a customer managed key" and "Sample policy for an AWS owned key": the two differ only in
     // this statement.
-    const input = {
-      region: "us-east-1",
-      accountId: "123456789012",
-      environmentName: "p-airflow",
-      dagBucketArn: "arn:aws:s3:::airflow-p",
-      connectionsSecretPrefixArn:
-        "arn:aws:secretsmanager:us-east-1:123456789012:secret:airflow/p/connections/",
-    };
     const key = "arn:aws:kms:us-east-1:123456789012:key/k";
     const keyStatements = (doc: PolicyDocument) =>
       doc.Statement.filter((statement) =>
         [statement.Action].flat().some((action) => action?.startsWith("kms:")),
       );
     const actions = ["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey*", "kms:Encrypt"];
-    expect(keyStatements(mwaaExecutionPolicy({ ...input, kmsKeyArn: key }))).to.deep.equal([
+    expect(keyStatements(mwaaExecutionPolicy({ ...MWAA_POLICY_INPUT, kmsKeyArn: key }))).to.deep.equal([
       {
         Sid: "CustomerKeyThroughSqsAndS3",
         Effect: "Allow",
@@ -218,7 +212,7 @@ describe("IAM policy documents", () => {
         },
       },
     ]);
-    expect(keyStatements(mwaaExecutionPolicy(input))).to.deep.equal([
+    expect(keyStatements(mwaaExecutionPolicy(MWAA_POLICY_INPUT))).to.deep.equal([
       {
         Sid: "CeleryQueueEncryption",
         Effect: "Allow",
@@ -229,10 +223,10 @@ describe("IAM policy documents", () => {
     ]);
     const withoutKey = (doc: PolicyDocument) =>
       doc.Statement.filter((statement) => !keyStatements(doc).includes(statement));
-    expect(withoutKey(mwaaExecutionPolicy({ ...input, kmsKeyArn: key }))).to.deep.equal(
-      withoutKey(mwaaExecutionPolicy(input)),
+    expect(withoutKey(mwaaExecutionPolicy({ ...MWAA_POLICY_INPUT, kmsKeyArn: key }))).to.deep.equal(
+      withoutKey(mwaaExecutionPolicy(MWAA_POLICY_INPUT)),
     );
-    expect(policyViolations(mwaaExecutionPolicy({ ...input, kmsKeyArn: key }))).to.deep.equal([]);
+    expect(policyViolations(mwaaExecutionPolicy({ ...MWAA_POLICY_INPUT, kmsKeyArn: key }))).to.deep.equal([]);
   });
 
   it("API Gateway's Kinesis role: the three streams; create and delete only when allowed", () => {
