@@ -6,18 +6,9 @@ import os from "node:os";
 import path from "node:path";
 import { expect } from "chai";
 import { METRIC_TABLES, STREAM_TABLES, TABLES } from "../../contract";
+import { npmRun } from "./npm-run";
 
 const ROOT = path.resolve(__dirname, "../..");
-
-function run(args: string[]): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn("npm", args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    child.stdout.on("data", (chunk) => (output += chunk));
-    child.stderr.on("data", (chunk) => (output += chunk));
-    child.on("close", (code) => resolve({ code, output }));
-  });
-}
 
 describe("npm run bench:stream at a tiny size", function () {
   this.timeout(20 * 60_000);
@@ -46,15 +37,15 @@ describe("npm run bench:stream at a tiny size", function () {
   });
 
   after(async () => {
-    await run(["run", "local:down", "--", "--state-dir", stateDir]);
+    await npmRun(["local:down", "--", "--state-dir", stateDir]);
     if (live?.pid && live.exitCode === null) process.kill(-live.pid, "SIGINT");
     await new Promise((resolve) => setTimeout(resolve, 2000));
     fs.rmSync(stateDir, { recursive: true, force: true });
   });
 
   it("measures every record into every table and prints p50/p95/max per table", async () => {
-    const { code, output } = await run(
-      ["run", "bench:stream", "--", "--rate", "6", "--duration", "5", "--timeout", "300"].concat([
+    const { code, output } = await npmRun(
+      ["bench:stream", "--", "--rate", "6", "--duration", "5", "--timeout", "300"].concat([
         "--state-dir",
         stateDir,
       ]),

@@ -1,7 +1,6 @@
 // A kept stack used as docs/local-mode.md invites ("A kept stack", "Use your own tools"): 300 posts sent through the
 // gateway by another client, plain HTTP requests as curl sends them, then `npm run local -- jobs`. The verdict
 // judges each hop against the keys the gateway acknowledged, so those posts are neither lost nor extra.
-import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -12,24 +11,11 @@ import { generatePosts } from "../../emulator/generator";
 import { partitionKey, toWire } from "../../emulator/wire";
 import { readStackFile } from "../../local/kept-stack";
 import { layoutOf } from "../../local/layout";
+import { npmRun } from "./npm-run";
 
-const ROOT = path.resolve(__dirname, "../..");
 const OTHER_POSTS = 300;
 /** Keys far above the posts the run seeds, as another client would choose them. */
 const FIRST_KEY = 7_000_000;
-
-function npm(args: string[]): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn("npm", ["run", "--silent", ...args], {
-      cwd: ROOT,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    child.stdout.on("data", (chunk) => (output += chunk));
-    child.stderr.on("data", (chunk) => (output += chunk));
-    child.on("close", (code) => resolve({ code, output }));
-  });
-}
 
 describe("a kept stack with traffic from another client", function () {
   this.timeout(20 * 60_000);
@@ -39,7 +25,7 @@ describe("a kept stack with traffic from another client", function () {
 
   // The stack of a default run, then 300 posts through its gateway from another client, plain HTTP requests.
   before(async () => {
-    const run = await npm([
+    const run = await npmRun([
       "local",
       "--",
       "--keep",
@@ -87,13 +73,13 @@ describe("a kept stack with traffic from another client", function () {
   });
 
   after(async () => {
-    await npm(["local", "--", "down", "--state-dir", stateDir]);
+    await npmRun(["local", "--", "down", "--state-dir", stateDir]);
     if (passed) fs.rmSync(stateDir, { recursive: true, force: true });
     else console.log(`kept-stack e2e: state and logs kept in ${stateDir}`);
   });
 
   it("npm run local -- jobs after 300 posts from another client: OK, the other client's keys counted as such", async () => {
-    const jobs = await npm(["local", "--", "jobs", "--state-dir", stateDir]);
+    const jobs = await npmRun(["local", "--", "jobs", "--state-dir", stateDir]);
     expect(jobs.code, jobs.output).to.equal(0);
     const others = OTHER_POSTS * TABLES.length;
     expect(jobs.output).to.include(
@@ -103,7 +89,7 @@ describe("a kept stack with traffic from another client", function () {
   });
 
   it("npm run local -- peek prints the last records of a stream: the other client's", async () => {
-    const { code, output } = await npm([
+    const { code, output } = await npmRun([
       "local",
       "--",
       "peek",
