@@ -40,7 +40,7 @@ def _rows(progress: dict) -> int:
 def _kept(progress: dict) -> int:
     """Rows the state store's dedup kept: what the micro-batch wrote. Spark's numInputRows for the local Python
     source is about six times what the micro-batch held (2026-12-06: 9,924 reported for a micro-batch whose dedup
-    kept 1,654 rows, with about 1,300 records between its offsets), so it is printed but not taken for a count."""
+    kept 1,654 rows), so it is printed but not taken for a count."""
     return sum(op.get("numRowsUpdated", 0) for op in progress.get("stateOperators", []))
 
 
