@@ -26,8 +26,9 @@ from .session import get_spark
 from .tables import Output
 
 QUERY_NAME = "pinterest-batch"
-# Tables written at the same time in the gold phase; more threads only queue on the two local cores.
-WRITE_THREADS = 4
+# Gold tables written at the same time: all nine. Each result is a few rows, so a write is mostly Delta's commit
+# work on the driver, which overlaps (at 1M posts the gold phase took 17-22 s with nine threads, 25 s with four).
+WRITE_THREADS = 9
 NOTHING_NEW = "no new sink objects since the last run: no table changed"
 
 
@@ -134,12 +135,14 @@ class BatchRun:
             quarantine = quarantine.unionByName(cleaned.quarantine)
         if replace:
             self.output.replace(quarantine, QUARANTINE_TABLE)
-            silver = {table: rows for table, (_, rows, _) in runs.items()}
-        else:
-            if any(counts["quarantined"] for _, _, counts in runs.values()):
-                self.output.append_once(quarantine, QUARANTINE_TABLE, self._writer_id(spark), batch_id)
-            silver = {table: self.output.read(spark, SILVER_TABLES[table]) for table in TABLES}
-        self.gold = write_gold(self.output, silver)
+        elif any(counts["quarantined"] for _, _, counts in runs.values()):
+            self.output.append_once(quarantine, QUARANTINE_TABLE, self._writer_id(spark), batch_id)
+        # Gold reads silver from the tables, not from the cached rows: the scans read only the columns each query
+        # uses, and their sizes let the joins broadcast (at 1M posts the gold phase took 25 s this way, 38 s over
+        # the cached rows; measured 2026-12-06).
+        self.gold = write_gold(
+            self.output, {table: self.output.read(spark, SILVER_TABLES[table]) for table in TABLES}
+        )
 
     def _clean_and_write_silver(
         self, table: str, records: DataFrame, replace: bool
