@@ -19,6 +19,7 @@ import { readStackFile } from "./kept-stack";
 import {
   dueNow,
   latencyStats,
+  latest,
   pinsCountedInMetric,
   type ActivityRow,
   type LatencyStats,
@@ -304,7 +305,7 @@ async function main(argv: string[]): Promise<number> {
       `bench:stream: timed out ${args.timeoutS} s after sending: ${[...expected].map(([name, count]) => `${name} ${visibleIn.get(name)!.size}/${count}`).join(", ")}; is the stream job running (npm run local -- logs stream-job)?`,
     );
 
-  const sendSeconds = (Math.max(...ackedAt.values(), started) - started) / 1000;
+  const sendSeconds = (latest(ackedAt.values(), started) - started) / 1000;
   /** The acknowledgement a metric waits for: a record's own, or for a country count the later of pin and geo. */
   const ackOf = (name: string, record: string): number => {
     if (name !== COUNTRY_ACTIVITY) return ackedAt.get(record)!;

@@ -25,6 +25,14 @@ export function latencyStats(latenciesMs: readonly number[]): LatencyStats {
   };
 }
 
+/** The greatest of `times` and `floor`. A loop: spreading a long run's acknowledgements (360,000 in 30 minutes) into
+ * Math.max's arguments overflows the call stack. */
+export function latest(times: Iterable<number>, floor: number): number {
+  let greatest = floor;
+  for (const time of times) if (time > greatest) greatest = time;
+  return greatest;
+}
+
 /** How many records are due by `elapsedMs` at `ratePerSecond`, less those already sent. */
 export function dueNow(ratePerSecond: number, elapsedMs: number, sent: number, total: number): number {
   return Math.max(0, Math.min(total, Math.floor((ratePerSecond * elapsedMs) / 1000)) - sent);
@@ -72,7 +80,7 @@ export function pinsCountedInMetric(
   const counted: number[] = [];
   for (const [key, group] of groups) {
     group.sort((a, b) => firstSeen.get(a.ind)! - firstSeen.get(b.ind)! || a.ind - b.ind);
-    counted.push(...group.slice(0, posts.get(key) ?? 0).map((pin) => pin.ind));
+    for (const pin of group.slice(0, posts.get(key) ?? 0)) counted.push(pin.ind);
   }
   return counted;
 }
