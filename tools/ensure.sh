@@ -74,14 +74,21 @@ install_mwaa_build() {
   stamp_write venv-mwaa-build "$root/tools/mwaa-build-requirements.txt"
 }
 
-jar_inputs() { find "$root/local/jars" "$root/local/s3-sink" -type f \( -name pom.xml -o -name '*.java' \) | sort; }
+jar_inputs() {
+  find "$root/local/jars" "$root/local/s3-sink" -type f \( -name pom.xml -o -name '*.java' \) | sort
+  echo "$root/versions.json"
+}
 
 install_jars() {
   local inputs
   mapfile -t inputs < <(jar_inputs)
   rm -rf "$cache/jars"
-  # The jars pom's modules: Kafka, S3Proxy and the project's own S3 sink connector (built from its sources).
-  mvn -q -B -f "$root/local/jars/pom.xml" -Dmaven.repo.local="$cache/m2" -Djars.dir="$cache/jars" package
+  # The jars pom's modules: Kafka, S3Proxy, Delta Lake's Spark jars (at versions.json's version) and the project's
+  # own S3 sink connector (built from its sources).
+  local delta_version
+  delta_version=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["delta"])' "$root/versions.json")
+  mvn -q -B -f "$root/local/jars/pom.xml" -Dmaven.repo.local="$cache/m2" -Djars.dir="$cache/jars" \
+    -Ddelta.version="$delta_version" package
   stamp_write jars "${inputs[@]}"
 }
 

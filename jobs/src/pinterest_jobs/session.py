@@ -26,16 +26,19 @@ def get_spark(app_name: str = "pinterest-jobs") -> SparkSession:
     return spark
 
 
-def _cached_delta_jars(ivy_dir: Path) -> list[Path]:
-    """Delta's jars (and the ANTLR runtime they need) from an earlier resolution, so later starts need no network."""
-    jars = ivy_dir / "jars"
-    delta = [
-        jars / f"io.delta_delta-{name}-{version('delta-spark')}.jar" for name in ("spark_2.13", "storage")
-    ]
-    antlr = sorted(jars.glob("org.antlr_antlr4-runtime-*.jar"))
-    if not all(jar.is_file() for jar in delta) or not antlr:
-        return []
-    return [*delta, antlr[-1]]
+def _cached_delta_jars(folders: list[Path]) -> list[Path]:
+    """Delta's jars (and the ANTLR runtime they need) from the first folder that has them all: local mode's install
+    copies them into .cache/jars/delta (Maven's names), an earlier Ivy resolution into .cache/ivy/jars (Ivy's names,
+    the group prefixed). With them the session needs no network and no resolution."""
+    for folder in folders:
+        delta = [
+            sorted(folder.glob(f"*delta-{name}-{version('delta-spark')}.jar"))
+            for name in ("spark_2.13", "storage")
+        ]
+        antlr = sorted(folder.glob("*antlr4-runtime-*.jar"))
+        if all(delta) and antlr:
+            return [delta[0][0], delta[1][0], antlr[-1]]
+    return []
 
 
 def _local_session(app_name: str) -> SparkSession:
@@ -75,7 +78,7 @@ def _local_session(app_name: str) -> SparkSession:
         builder = builder.config("spark.eventLog.enabled", "true").config(
             "spark.eventLog.dir", Path(event_log).resolve().as_uri()
         )
-    jars = _cached_delta_jars(ivy_dir)
+    jars = _cached_delta_jars([REPO_ROOT / ".cache" / "jars" / "delta", ivy_dir / "jars"])
     if jars:
         builder = builder.config("spark.jars", ",".join(str(jar) for jar in jars))
     else:
