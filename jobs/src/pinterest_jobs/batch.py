@@ -120,22 +120,21 @@ class BatchRun:
         try:
             self._write_quarantine_and_gold(runs, batch_id, replace)
         finally:
-            for cleaned, rows, _ in runs.values():
+            for cleaned, _ in runs.values():
                 cleaned.unpersist()
-                rows.unpersist()
-        for table, (_, _, counts) in runs.items():
+        for table, (_, counts) in runs.items():
             for key in RUN_COUNTS:
                 self.tally[key][table] += counts[key]
 
     def _write_quarantine_and_gold(self, runs: dict, batch_id: int, replace: bool) -> None:
-        cleaned_tables = [cleaned for cleaned, _, _ in runs.values()]
+        cleaned_tables = [cleaned for cleaned, _ in runs.values()]
         spark = cleaned_tables[0].checked.sparkSession
         quarantine = cleaned_tables[0].quarantine
         for cleaned in cleaned_tables[1:]:
             quarantine = quarantine.unionByName(cleaned.quarantine)
         if replace:
             self.output.replace(quarantine, QUARANTINE_TABLE)
-        elif any(counts["quarantined"] for _, _, counts in runs.values()):
+        elif any(counts["quarantined"] for _, counts in runs.values()):
             self.output.append_once(quarantine, QUARANTINE_TABLE, self._writer_id(spark), batch_id)
         # Gold reads silver from the tables, not from the cached rows: the scans read only the columns each query
         # uses, and their sizes let the joins broadcast (at 1M posts the gold phase took 25 s this way, 38 s over
@@ -146,9 +145,9 @@ class BatchRun:
 
     def _clean_and_write_silver(
         self, table: str, records: DataFrame, replace: bool
-    ) -> tuple[Cleaned, DataFrame, dict[str, int]]:
-        """Cleans one source's new records (cached) and writes or merges its silver table from the cached,
-        deduplicated rows; returns both caches and the micro-batch's counts."""
+    ) -> tuple[Cleaned, dict[str, int]]:
+        """Cleans one source's new records (cached, for the quarantine) and writes or merges its silver table from
+        the deduplicated rows, cached while this table needs them; returns the cleaned records and the counts."""
         # Which sink object each record came from, carried through cleaning, counts the objects of the run.
         mine = records.where(F.col("source") == self.topics[table]).withColumn("_object", F.input_file_name())
         cleaned = CLEANERS[table](mine).persist()
@@ -158,14 +157,16 @@ class BatchRun:
             F.count("reason").alias("quarantined"),
         ).first()
         rows = deduplicate(cleaned.rows).persist()
-        if replace:
-            self.output.replace(rows, SILVER_TABLES[table])
-            new_keys = rows.count()
-        else:
-            new_keys = merge_greatest(self.output, table, rows)
+        try:
+            if replace:
+                self.output.replace(rows, SILVER_TABLES[table])
+                new_keys = rows.count()
+            else:
+                new_keys = merge_greatest(self.output, table, rows)
+        finally:
+            rows.unpersist()
         return (
             cleaned,
-            rows,
             {
                 "new_objects": counts["objects"],
                 "read": counts["read"],
